@@ -1,0 +1,376 @@
+#include "taskstore.h"
+
+#include "logging.h"
+#include "storerows.h"
+#include "storeschema.h"
+#include "storewriter.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+
+#include <atomic>
+
+using namespace Qt::StringLiterals;
+
+namespace
+{
+// SQLite primary result codes (the driver reports them as nativeErrorCode()).
+constexpr int sqliteBusy = 5;
+constexpr int sqliteLocked = 6;
+constexpr int sqliteCorrupt = 11;
+constexpr int sqliteNotADatabase = 26;
+
+QString nextReadConnectionName()
+{
+    static std::atomic<int> counter{0};
+    return u"reelkeep-store-read-%1"_s.arg(++counter);
+}
+
+QString native(const QString &path)
+{
+    return QDir::toNativeSeparators(path);
+}
+
+bool looksLikeSqlite(const QString &path)
+{
+    QFile file(path);
+    if (file.size() == 0)
+        return true;  // SQLite treats an empty file as an empty database
+    if (!file.open(QIODevice::ReadOnly))
+        return true;  // unreadable is not corrupt: let SQLite report it
+    static const QByteArray magic("SQLite format 3\0", 16);
+    return file.read(magic.size()) == magic;
+}
+
+// Moves a damaged store and its journal out of the way. The WAL must go with it: SQLite would
+// replay it into the new file at the same path.
+bool moveAside(const QString &path, QString *movedTo, QString *errorMessage)
+{
+    const QString stamp = QDateTime::currentDateTime().toString(u"yyyyMMdd-hhmmss"_s);
+    const QString base = u"%1.corrupt-%2"_s.arg(path, stamp);
+    QString target = base;
+    for (int n = 2; QFileInfo::exists(target); ++n)
+        target = u"%1-%2"_s.arg(base).arg(n);
+
+    QFile file(path);
+    if (!file.rename(target)) {
+        *errorMessage = file.errorString();
+        return false;
+    }
+    for (const auto suffix : {"-wal"_L1, "-journal"_L1}) {
+        if (QFileInfo::exists(path + suffix) && !QFile::rename(path + suffix, target + suffix))
+            QFile::remove(path + suffix);
+    }
+    QFile::remove(path + "-shm"_L1);  // an index of the WAL, rebuilt on open
+    *movedTo = target;
+    return true;
+}
+} // namespace
+
+struct TaskStore::Private
+{
+    enum class Opened
+    {
+        Ok,
+        Corrupt,  // *problem says why, in a few words
+        Failed    // *problem is a whole sentence for the user
+    };
+
+    Opened openReader(QString *problem);
+    Opened classify(const QSqlError &error, QString *problem) const;
+    QString lockedMessage() const;
+    void closeReader();
+
+    QString path;
+    QString readConnectionName;
+    QSqlDatabase readDb;  // used from the thread that opened the store
+    std::unique_ptr<StoreWriter> writer;
+};
+
+TaskStore::Private::Opened TaskStore::Private::openReader(QString *problem)
+{
+    if (!looksLikeSqlite(path)) {
+        *problem = tr("it is not a SQLite database");
+        return Opened::Corrupt;
+    }
+
+    readConnectionName = nextReadConnectionName();
+    readDb = QSqlDatabase::addDatabase(u"QSQLITE"_s, readConnectionName);
+    readDb.setDatabaseName(path);
+    readDb.setConnectOptions(StoreSchema::connectOptions());
+    if (!readDb.open())
+        return classify(readDb.lastError(), problem);
+    if (const QSqlError error = StoreSchema::configure(readDb); error.isValid())
+        return classify(error, problem);
+
+    QString found;
+    if (const QSqlError error = StoreSchema::quickCheck(readDb, &found); error.isValid())
+        return classify(error, problem);
+    if (!found.isEmpty()) {
+        *problem = tr("the integrity check found: %1").arg(found);
+        return Opened::Corrupt;
+    }
+
+    QString error;
+    if (!StoreSchema::prepare(readDb, &error)) {
+        if (error.contains("database is locked"_L1))
+            *problem = lockedMessage();
+        else
+            *problem = tr("Cannot open the task list %1: %2").arg(native(path), error);
+        return Opened::Failed;
+    }
+    return Opened::Ok;
+}
+
+TaskStore::Private::Opened TaskStore::Private::classify(const QSqlError &error, QString *problem) const
+{
+    // Extended result codes carry the primary code in the low byte.
+    const int code = error.nativeErrorCode().toInt() & 0xff;
+    const QString text = error.databaseText();
+    if (code == sqliteBusy || code == sqliteLocked || text.contains("database is locked"_L1)) {
+        *problem = lockedMessage();
+        return Opened::Failed;
+    }
+    if (code == sqliteCorrupt || code == sqliteNotADatabase || text.contains("not a database"_L1)
+        || text.contains("malformed"_L1)) {
+        *problem = text;
+        return Opened::Corrupt;
+    }
+    *problem = tr("Cannot open the task list %1: %2").arg(native(path), text.isEmpty() ? error.text() : text);
+    return Opened::Failed;
+}
+
+QString TaskStore::Private::lockedMessage() const
+{
+    return tr("The task list %1 is locked by another program and stayed locked for more than %2 seconds. "
+              "Close the other Reelkeep window or command and try again.")
+        .arg(native(path))
+        .arg(StoreSchema::busyTimeoutMs / 1000);
+}
+
+void TaskStore::Private::closeReader()
+{
+    if (readConnectionName.isEmpty())
+        return;
+    readDb.close();
+    readDb = QSqlDatabase();
+    QSqlDatabase::removeDatabase(readConnectionName);
+    readConnectionName.clear();
+}
+
+TaskStore::TaskStore()
+    : d(std::make_unique<Private>())
+{
+}
+
+TaskStore::~TaskStore()
+{
+    if (d->writer) {
+        if (!d->writer->flush())
+            qCWarning(lcStore) << "the last writes to" << d->path << "failed; one more attempt before closing";
+        d->writer->stop();
+        d->writer.reset();
+    }
+    d->closeReader();
+}
+
+std::unique_ptr<TaskStore> TaskStore::open(const QString &path, QString *errorMessage, QString *notice)
+{
+    if (notice)
+        notice->clear();
+    const auto fail = [errorMessage](const QString &message) {
+        qCWarning(lcStore).noquote() << message;
+        if (errorMessage)
+            *errorMessage = message;
+        return std::unique_ptr<TaskStore>();
+    };
+
+    if (!QSqlDatabase::isDriverAvailable(u"QSQLITE"_s))
+        return fail(tr("Cannot open the task list: the SQLite driver for Qt (QSQLITE) is not installed."));
+    if (path.isEmpty())
+        return fail(tr("Cannot open the task list: no file name was given."));
+
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return fail(tr("Cannot create the folder %1 for the task list.").arg(native(info.absolutePath())));
+
+    std::unique_ptr<TaskStore> store(new TaskStore);
+    Private &d = *store->d;
+    d.path = info.absoluteFilePath();
+
+    QElapsedTimer timer;
+    timer.start();
+    QString problem;
+    Private::Opened opened = d.openReader(&problem);
+    if (opened == Private::Opened::Corrupt) {
+        d.closeReader();
+        QString movedTo;
+        QString error;
+        if (!moveAside(d.path, &movedTo, &error)) {
+            return fail(tr("The task list %1 is damaged (%2) and could not be moved aside: %3")
+                            .arg(native(d.path), problem, error));
+        }
+        const QString message = tr("The task list %1 could not be read (%2), so it was moved to %3 and a new, "
+                                   "empty task list was started.")
+                                    .arg(native(d.path), problem, native(movedTo));
+        qCWarning(lcStore).noquote() << message;
+        if (notice)
+            *notice = message;
+        opened = d.openReader(&problem);
+        if (opened == Private::Opened::Corrupt)
+            problem = tr("Cannot open the task list %1: %2").arg(native(d.path), problem);
+    }
+    if (opened != Private::Opened::Ok)
+        return fail(problem);
+
+    d.writer = std::make_unique<StoreWriter>(d.path);
+    QString error;
+    if (!d.writer->open(&error)) {
+        d.writer.reset();
+        return fail(error.contains("database is locked"_L1)
+                        ? d.lockedMessage()
+                        : tr("Cannot open the task list %1 for writing: %2").arg(native(d.path), error));
+    }
+    connect(d.writer.get(), &StoreWriter::commitFailed, store.get(), &TaskStore::writeFailed, Qt::QueuedConnection);
+    qCDebug(lcStore) << "opened" << d.path << "in" << timer.elapsed() << "ms";
+    return store;
+}
+
+QString TaskStore::defaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/reelkeep.sqlite"_L1;
+}
+
+int TaskStore::schemaVersion()
+{
+    return StoreSchema::currentVersion;
+}
+
+QString TaskStore::path() const
+{
+    return d->path;
+}
+
+// Reads first wait for the writes queued before them, so a caller always reads its own writes.
+// At start-up the queue is empty and this costs nothing.
+
+QList<Account> TaskStore::loadAccounts() const
+{
+    d->writer->flush();
+    QSqlQuery query(d->readDb);
+    query.setForwardOnly(true);
+    if (!query.exec(StoreRows::accountSelectSql())) {
+        qCWarning(lcStore) << "cannot read accounts:" << query.lastError().text();
+        return {};
+    }
+    QList<Account> accounts;
+    while (query.next())
+        accounts.append(StoreRows::readAccount(query));
+    return accounts;
+}
+
+QList<TaskRecord> TaskStore::loadTasks() const
+{
+    d->writer->flush();
+    QElapsedTimer timer;
+    timer.start();
+
+    QList<TaskRecord> tasks;
+    {
+        QSqlQuery count(d->readDb);
+        if (count.exec(StoreRows::taskCountSql()) && count.next())
+            tasks.reserve(count.value(0).toLongLong());
+    }
+
+    QSqlQuery query(d->readDb);
+    query.setForwardOnly(true);  // no client-side row cache: rows are read once, in order
+    if (!query.prepare(StoreRows::taskSelectSql()) || !query.exec()) {
+        qCWarning(lcStore) << "cannot read tasks:" << query.lastError().text();
+        return {};
+    }
+    while (query.next())
+        tasks.append(StoreRows::readTask(query));
+    if (query.lastError().isValid())
+        qCWarning(lcStore) << "reading tasks stopped early:" << query.lastError().text();
+    qCDebug(lcStore) << "loaded" << tasks.size() << "tasks in" << timer.elapsed() << "ms";
+    return tasks;
+}
+
+QList<TaskEvent> TaskStore::loadHistory(const TaskKey &key) const
+{
+    d->writer->flush();
+    QSqlQuery query(d->readDb);
+    query.setForwardOnly(true);
+    if (!query.prepare(StoreRows::eventSelectForTaskSql())) {
+        qCWarning(lcStore) << "cannot read history:" << query.lastError().text();
+        return {};
+    }
+    query.bindValue(0, key.accountId);
+    query.bindValue(1, key.taskId);
+    if (!query.exec()) {
+        qCWarning(lcStore) << "cannot read history:" << query.lastError().text();
+        return {};
+    }
+    QList<TaskEvent> events;
+    while (query.next())
+        events.append(StoreRows::readEvent(query, key));
+    return events;
+}
+
+void TaskStore::saveAccount(const Account &account)
+{
+    if (account.id.isEmpty()) {
+        qCWarning(lcStore) << "not saving an account without an id";
+        return;
+    }
+    Account stored = account;
+    stored.apiKey.clear();  // not even the queue holds the key
+    d->writer->enqueue(StoreWriter::SaveAccount{std::move(stored)});
+}
+
+// Only the account row goes: its tasks stay, because a task ID may be all that is left of a
+// paid-for video. The engine removes tasks explicitly when the user asks for it.
+void TaskStore::removeAccount(const QString &accountId)
+{
+    d->writer->enqueue(StoreWriter::RemoveAccount{accountId});
+}
+
+void TaskStore::saveTask(const TaskRecord &record)
+{
+    if (!record.key.isValid()) {
+        // A row without a key could never be written: keep it out of the queue.
+        qCWarning(lcStore) << "not saving a task without an account or task id";
+        return;
+    }
+    TaskRecord stored = record;
+    // Inline videos are not persisted (re-polling fetches them again); dropping the bytes here
+    // keeps a whole video out of the queue.
+    stored.snapshot.source.inlineBase64.clear();
+    d->writer->enqueue(StoreWriter::SaveTask{std::move(stored)});
+}
+
+void TaskStore::removeTask(const TaskKey &key)
+{
+    d->writer->enqueue(StoreWriter::RemoveTask{key});
+}
+
+void TaskStore::appendEvent(const TaskEvent &event)
+{
+    if (!event.key.isValid()) {
+        qCWarning(lcStore) << "not saving an event without an account or task id";
+        return;
+    }
+    d->writer->enqueue(StoreWriter::AppendEvent{event});
+}
+
+bool TaskStore::flush()
+{
+    return d->writer->flush();
+}

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "account.h"
+#include "taskrecord.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+// The durable task list: SQLite (WAL) through Qt SQL. Writes are queued to a worker thread and
+// committed in batches, so callers (the GUI thread) never wait on the disk. A task is recorded
+// before its first poll: a lost task ID is a video paid for twice. Accounts are stored without
+// their keys.
+class TaskStore : public QObject
+{
+    Q_OBJECT
+
+public:
+    ~TaskStore() override;
+
+    // Opens (creating or migrating) the store at `path`. A file that is not a SQLite database or
+    // is corrupt is moved aside (its new name in *notice) and a fresh store is started.
+    // Returns nullptr with *errorMessage set when the store cannot be opened at all (e.g. held
+    // by another process beyond the busy timeout, or the folder is not writable).
+    static std::unique_ptr<TaskStore> open(const QString &path, QString *errorMessage, QString *notice = nullptr);
+    static QString defaultPath();   // <AppDataLocation>/reelkeep.sqlite
+    static int schemaVersion();
+
+    QString path() const;
+
+    // Synchronous reads, for start-up.
+    QList<Account> loadAccounts() const;
+    QList<TaskRecord> loadTasks() const;
+    QList<TaskEvent> loadHistory(const TaskKey &key) const;
+
+    // Queued writes (return at once; committed in a transaction by the worker).
+    void saveAccount(const Account &account);  // apiKey is never written
+    void removeAccount(const QString &accountId);
+    void saveTask(const TaskRecord &record);
+    void removeTask(const TaskKey &key);
+    void appendEvent(const TaskEvent &event);
+
+    // Blocks until every queued write is committed (CLI exit, tests). Returns false on error.
+    bool flush();
+
+signals:
+    // A batch failed to commit; the writes stay queued and are retried.
+    void writeFailed(const QString &message);
+
+private:
+    TaskStore();
+    struct Private;
+    std::unique_ptr<Private> d;
+};
