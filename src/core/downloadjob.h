@@ -1,0 +1,112 @@
+#pragma once
+
+#include "base64replyparser.h"
+#include "downloadrequest.h"
+#include "partialfile.h"
+#include "videosniffer.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+// One video on its way to disk: the request/redirect/resume state machine behind
+// VideoDownloader. Streams into a PartialFile, follows redirects by hand (the key stays on its
+// origin), resumes dropped transfers with Range/If-Range, and renames into place only a whole,
+// sniffed-as-video file. Emits finished() exactly once, never from inside start().
+class DownloadJob : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr qint64 ReadBufferBytes = 1 << 20;
+    static constexpr int MaxRedirects = 20;
+    static constexpr int ProgressIntervalMs = 250;
+
+    DownloadJob(QNetworkAccessManager *manager, const DownloadRequest &request, QObject *parent = nullptr);
+    ~DownloadJob() override;
+
+    const DownloadRequest &request() const { return m_request; }
+    void start();
+    // Stops now and keeps the partial file; finished(Cancelled) follows.
+    void cancel();
+
+signals:
+    void started(const QString &partialPath);
+    void progressed(qint64 bytesReceived, qint64 bytesTotal);
+    void resumeInfoChanged(const QString &partialPath, const QByteArray &etag);
+    void finished(const DownloadResult &result);
+
+private:
+    enum class BodyMode
+    {
+        Video,     // bytes of the file (from offset m_bodyOffset)
+        Base64,    // a JSON reply carrying the file as base64
+        ErrorBody  // an error or refused page: keep its start for the message
+    };
+
+    void begin();
+    bool preparePartial();
+    void sendRequest(const QUrl &url);
+    void dropReply();
+    bool handleHead();
+    void onReadyRead();
+    void onFinished();
+    void onSecondHead();
+    void onInactivity();
+    bool consume(const QByteArray &chunk);
+    bool consumeVideo(const QByteArray &chunk);
+    bool decideSniff(bool atEnd);
+    bool writeData(QByteArrayView data);
+    void finishVideo();
+    void finishBase64();
+    void finishErrorBody();
+    void decodeInline();
+    void completeFile();
+    void restartFromZero(const QString &why);
+    void retry(const QString &why);
+    void setEtag(const QByteArray &etag);
+    void maybeEmitProgress();
+    void failWrite();
+    void fail(DownloadResult::Status status, const QString &message, bool discardPartial = false);
+    void finish(DownloadResult result);
+    bool urlExpiredNow() const;
+    QString folderName() const;
+
+    QNetworkAccessManager *m_manager;
+    DownloadRequest m_request;
+    PartialFile m_file;
+    QPointer<QNetworkReply> m_reply;
+    QTimer *m_inactivityTimer;
+    QTimer *m_retryTimer;
+    QUrl m_startUrl;
+    QUrl m_url;                // the hop being requested
+    int m_redirects = 0;
+    int m_attempts = 0;        // automatic retries used
+    int m_restarts = 0;        // times the whole file was requested again
+    QByteArray m_etag;
+    QByteArray m_pendingEtag;  // validator of a whole-file body not yet accepted (see m_truncatePending)
+    qint64 m_expectedTotal = -1;
+    BodyMode m_mode = BodyMode::Video;
+    bool m_headHandled = false;
+    bool m_truncatePending = false; // a 200 answered our Range: replace the partial once it proves a video
+    bool m_fromZero = false;   // ask for the whole file (no Range) though a partial exists
+    bool m_sniffed = false;
+    bool m_timedOut = false;
+    bool m_done = false;
+    int m_httpStatus = 0;
+    qint64 m_retryAfterMs = -1;
+    QByteArray m_contentType;
+    QByteArray m_contentRange;
+    QByteArray m_pending;      // first body bytes held back until they are known to be a video
+    QByteArray m_errorBody;
+    std::unique_ptr<Base64ReplyParser> m_parser;
+    QElapsedTimer m_progressClock;
+    qint64 m_lastProgressBytes = -1;
+};
