@@ -1,0 +1,44 @@
+// reelkeep-cli: poll AI video tasks by ID and save every finished video, from a terminal.
+#include "clioptions.h"
+#include "clirunner.h"
+#include "jsonlinereporter.h"
+#include "terminalreporter.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+#include <unistd.h>
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("Reelkeep"));
+    QCoreApplication::setApplicationName(QStringLiteral("Reelkeep"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(REELKEEP_VERSION_STRING));
+
+    QTextStream in(stdin);
+    CliOptions options;
+    QString message;
+    switch (CliOptions::parse(app.arguments(), qgetenv("REELKEEP_API_KEY"), in, &options, &message)) {
+    case CliOptions::ParseStatus::ExitSuccess:
+        return 0;
+    case CliOptions::ParseStatus::UsageError:
+        std::fprintf(stderr, "reelkeep-cli: %s\nTry 'reelkeep-cli --help' for more information.\n", qPrintable(message));
+        return 2;
+    case CliOptions::ParseStatus::Ok:
+        break;
+    }
+
+    std::unique_ptr<CliReporter> reporter;
+    if (options.json)
+        reporter = std::make_unique<JsonLineReporter>();
+    else
+        reporter = std::make_unique<TerminalReporter>(isatty(fileno(stdout)) != 0);
+
+    CliRunner runner(options, std::move(reporter));
+    if (!runner.start())
+        return runner.exitCode();
+    QObject::connect(&runner, &CliRunner::finished, &app, &QCoreApplication::exit);
+    return app.exec();
+}
