@@ -4,6 +4,7 @@
 #include "taskrecord.h"
 
 #include <QString>
+#include <QStringList>
 
 // How reelkeep-cli tells the user what happens: JSON lines for scripts, or a live view for people.
 class CliReporter
@@ -29,4 +30,6 @@ public:
     virtual void summary(const Summary &summary) = 0;
     // Called a few times a second; a live view redraws here.
     virtual void refresh() {}
+    // The IDs this run watches, before any status arrives (lets a view align its columns).
+    virtual void setTaskIds(const QStringList &ids) { Q_UNUSED(ids) }
 };

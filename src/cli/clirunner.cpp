@@ -80,6 +80,7 @@ bool CliRunner::start()
     m_accountId = account.id;
     m_engine->setAccount(account);
 
+    m_reporter->setTaskIds(m_options.taskIds);
     for (const QString &rejected : std::as_const(m_options.rejectedIds))
         m_reporter->notice(tr("Ignored %1").arg(rejected));
 

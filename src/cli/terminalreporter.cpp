@@ -4,6 +4,8 @@
 #include <QDateTime>
 #include <QLocale>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace
@@ -24,9 +26,22 @@ TerminalReporter::TerminalReporter(bool interactive, std::FILE *out, std::FILE *
 {
 }
 
-QString TerminalReporter::statusLine(const TaskRecord &record, int progress)
+void TerminalReporter::setTaskIds(const QStringList &ids)
 {
-    QString line = u"%1  %2"_s.arg(record.key.taskId, -24).arg(taskStateName(record.state), -11);
+    int widest = 8;
+    for (const QString &id : ids)
+        widest = std::max(widest, int(id.size()));
+    m_idWidth = std::min(widest, 48); // longer IDs push their own line, not everyone's
+}
+
+QString TerminalReporter::paddedId(const QString &id) const
+{
+    return id.leftJustified(m_idWidth);
+}
+
+QString TerminalReporter::statusLine(const TaskRecord &record, int progress) const
+{
+    QString line = u"%1  %2"_s.arg(paddedId(record.key.taskId), taskStateName(record.state).leftJustified(11));
     if (record.state == TaskState::Downloading) {
         line += record.bytesTotal > 0 ? u"%1 / %2"_s.arg(humanBytes(record.bytesReceived), humanBytes(record.bytesTotal))
                                       : humanBytes(record.bytesReceived);
@@ -53,7 +68,7 @@ void TerminalReporter::taskStatus(const TaskRecord &record, int progress, const 
     if (isFinalState(record.state)) {
         m_live.remove(id);
         if (record.state != TaskState::Saved)
-            printAbove(u"%1  %2  %3"_s.arg(id, taskStateName(record.state), message));
+            printAbove(u"%1  %2%3"_s.arg(paddedId(id), taskStateName(record.state).leftJustified(11), message));
     } else {
         m_live.insert(id, statusLine(record, progress));
     }
@@ -63,7 +78,8 @@ void TerminalReporter::taskStatus(const TaskRecord &record, int progress, const 
 void TerminalReporter::taskSaved(const TaskRecord &record, const DownloadResult &result)
 {
     m_live.remove(record.key.taskId);
-    printAbove(tr("%1  saved  %2 (%3)").arg(record.key.taskId, result.filePath, humanBytes(result.bytes)));
+    printAbove(u"%1  %2%3"_s.arg(paddedId(record.key.taskId), taskStateName(TaskState::Saved).leftJustified(11),
+                                 tr("%1 (%2)").arg(result.filePath, humanBytes(result.bytes))));
 }
 
 void TerminalReporter::notice(const QString &text)

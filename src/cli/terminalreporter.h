@@ -19,21 +19,20 @@ public:
     void notice(const QString &text) override;
     void summary(const Summary &summary) override;
     void refresh() override;
+    void setTaskIds(const QStringList &ids) override;
 
 private:
-    struct Line
-    {
-        QString text;
-    };
     void printAbove(const QString &text);
     void clearLive();
     void drawLive();
-    static QString statusLine(const TaskRecord &record, int progress);
+    QString statusLine(const TaskRecord &record, int progress) const;
+    QString paddedId(const QString &id) const;
 
     bool m_interactive;
     std::FILE *m_out;
     std::FILE *m_err;
     QMap<QString, QString> m_live;   // task ID -> its progress line (active tasks only)
     int m_drawnLines = 0;
+    int m_idWidth = 24;
     bool m_dirty = false;
 };
