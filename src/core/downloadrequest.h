@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QMetaType>
 #include <QString>
 
 // Everything the downloader needs to save one task's video.
@@ -48,3 +49,5 @@ struct DownloadResult
     QString message;      // human-readable, never contains the key
     int httpStatus = 0;
 };
+
+Q_DECLARE_METATYPE(DownloadResult)

@@ -1,0 +1,207 @@
+// TaskEngine against the fake provider server over loopback: what it records, what it refuses,
+// and the order it saves videos in.
+
+#include "clock.h"
+#include "fakeproviderserver.h"
+#include "taskengine.h"
+#include "taskstore.h"
+
+#include <QCryptographicHash>
+#include <QNetworkAccessManager>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+class TestTaskEngine : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void idsAreRecordedBeforeTheFirstRequest();
+    void nonsenseAndDuplicateIdsAreRefused();
+    void soonestExpiringDownloadsGoFirst();
+    void restartResumesAnInterruptedDownload();
+
+private:
+    Account account(bool autoDownload = true) const;
+    FakeTaskSpec task(const QString &id) const;
+    std::unique_ptr<TaskEngine> makeEngine(int maxConcurrentDownloads = 3);
+
+    std::unique_ptr<FakeProviderServer> m_server;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QNetworkAccessManager> m_manager;
+    std::unique_ptr<SystemClock> m_clock;
+    std::unique_ptr<TaskStore> m_store;
+};
+
+void TestTaskEngine::init()
+{
+    m_server = std::make_unique<FakeProviderServer>();
+    QVERIFY(m_server->listen());
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_manager = std::make_unique<QNetworkAccessManager>();
+    m_clock = std::make_unique<SystemClock>();
+    QString error;
+    m_store = TaskStore::open(m_dir->filePath(u"store.sqlite"_s), &error);
+    QVERIFY2(m_store, qPrintable(error));
+}
+
+void TestTaskEngine::cleanup()
+{
+    m_store.reset();
+    m_manager.reset();
+    m_server.reset();
+    m_dir.reset();
+}
+
+Account TestTaskEngine::account(bool autoDownload) const
+{
+    Account account;
+    account.id = u"acc"_s;
+    account.displayName = u"Test"_s;
+    account.providerName = u"mingyan"_s;
+    account.baseUrl = m_server->apiBaseUrl();
+    account.apiKey = u"k"_s;
+    account.intervalSeconds = 1;
+    account.downloadDir = m_dir->filePath(u"videos"_s);
+    account.autoDownload = autoDownload;
+    return account;
+}
+
+FakeTaskSpec TestTaskEngine::task(const QString &id) const
+{
+    FakeTaskSpec spec;
+    spec.id = id;
+    spec.queuedPolls = 0;
+    spec.processingPolls = 1;
+    spec.videoBytes = 64 * 1024;
+    return spec;
+}
+
+std::unique_ptr<TaskEngine> TestTaskEngine::makeEngine(int maxConcurrentDownloads)
+{
+    TaskEngine::Options options;
+    options.maxConcurrentDownloads = maxConcurrentDownloads;
+    return std::make_unique<TaskEngine>(m_manager.get(), m_clock.get(), m_store.get(), options);
+}
+
+void TestTaskEngine::idsAreRecordedBeforeTheFirstRequest()
+{
+    auto engine = makeEngine();
+    engine->setAccount(account());
+    m_server->addTask(task(u"recorded_first_1"_s));
+    const auto result = engine->addTasks(u"acc"_s, {u"recorded_first_1"_s});
+    QCOMPARE(result.added.size(), 1);
+    // No event loop has run yet, so no request can have gone out; the store already has it.
+    QVERIFY(m_store->flush());
+    QVERIFY(m_server->requests().isEmpty());
+    const QList<TaskRecord> stored = m_store->loadTasks();
+    QCOMPARE(stored.size(), 1);
+    QCOMPARE(stored.first().key.taskId, u"recorded_first_1"_s);
+    QCOMPARE(stored.first().state, TaskState::Queued);
+}
+
+void TestTaskEngine::nonsenseAndDuplicateIdsAreRefused()
+{
+    auto engine = makeEngine();
+    engine->setAccount(account());
+    engine->addTasks(u"acc"_s, {u"already_here_01"_s});
+    const QString huge(10'000, u'x');
+    const auto result = engine->addTasks(
+        u"acc"_s, {u"already_here_01"_s, u"fresh_task_0001"_s, u"fresh_task_0001"_s, huge, u""_s,
+                   u"has space"_s, u"ctl\u0001char"_s});
+    QCOMPARE(result.added.size(), 1);
+    QCOMPARE(result.added.first().taskId, u"fresh_task_0001"_s);
+    QCOMPARE(result.alreadyPresent, (QStringList{u"already_here_01"_s, u"fresh_task_0001"_s}));
+    QCOMPARE(result.rejected.size(), 4);
+    QVERIFY(result.rejected.first().contains(u"10000"_s) || result.rejected.first().contains(u"256"_s));
+    QCOMPARE(engine->taskCount(), 2);
+
+    const auto unknownAccount = engine->addTasks(u"nope"_s, {u"fresh_task_0002"_s});
+    QVERIFY(unknownAccount.added.isEmpty());
+    QCOMPARE(unknownAccount.rejected.size(), 1);
+}
+
+void TestTaskEngine::soonestExpiringDownloadsGoFirst()
+{
+    auto engine = makeEngine(1);
+    engine->setAccount(account(false));
+    FakeTaskSpec first = task(u"first_long_life"_s);
+    first.urlLifetimeSeconds = 7200;
+    first.videoBytes = 1024 * 1024;
+    first.bytesPerSecond = 2 * 1024 * 1024; // keeps the only slot busy while the others queue
+    FakeTaskSpec later = task(u"later_long_life"_s);
+    later.urlLifetimeSeconds = 3600;
+    FakeTaskSpec urgent = task(u"urgent_short_life"_s);
+    urgent.urlLifetimeSeconds = 300;
+    for (const FakeTaskSpec &spec : {first, later, urgent})
+        m_server->addTask(spec);
+    engine->addTasks(u"acc"_s, {first.id, later.id, urgent.id});
+
+    auto stateOf = [&](const QString &id) { return engine->task({u"acc"_s, id})->state; };
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(first.id) == TaskState::Completed && stateOf(later.id) == TaskState::Completed
+                                 && stateOf(urgent.id) == TaskState::Completed,
+                             20'000);
+    QVERIFY(engine->task({u"acc"_s, urgent.id})->urlExpiresAt < engine->task({u"acc"_s, later.id})->urlExpiresAt);
+
+    m_server->clearRequests();
+    engine->download({u"acc"_s, first.id});
+    engine->download({u"acc"_s, later.id});
+    engine->download({u"acc"_s, urgent.id});
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(first.id) == TaskState::Saved && stateOf(later.id) == TaskState::Saved
+                                 && stateOf(urgent.id) == TaskState::Saved,
+                             20'000);
+    QStringList order;
+    for (const auto &request : m_server->requests()) {
+        if (request.origin != "cdn"_L1)
+            continue;
+        for (const QString &id : {first.id, later.id, urgent.id}) {
+            // The fake CDN names each video by the base64url form of its task ID.
+            const QByteArray cdnName = id.toUtf8().toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+            if (request.rawTarget.contains("/v/" + cdnName + ".mp4") && !order.contains(id))
+                order << id;
+        }
+    }
+    QCOMPARE(order.join(u','), (QStringList{first.id, urgent.id, later.id}).join(u','));
+}
+
+void TestTaskEngine::restartResumesAnInterruptedDownload()
+{
+    FakeTaskSpec spec = task(u"resumed_after_restart"_s);
+    spec.videoBytes = 4 * 1024 * 1024;
+    spec.bytesPerSecond = 2 * 1024 * 1024;
+    m_server->addTask(spec);
+    const TaskKey key{u"acc"_s, spec.id};
+    {
+        auto engine = makeEngine();
+        engine->setAccount(account());
+        engine->addTasks(u"acc"_s, {spec.id});
+        QTRY_VERIFY_WITH_TIMEOUT(engine->task(key)->bytesReceived > 512 * 1024, 20'000);
+        QVERIFY(!engine->task(key)->partialPath.isEmpty());
+    } // the engine goes away mid-transfer, as on quit
+    QVERIFY(m_store->flush());
+    m_server->clearRequests();
+
+    auto engine = makeEngine();
+    engine->setAccount(account());
+    QSignalSpy saved(engine.get(), &TaskEngine::taskSaved);
+    engine->restoreFromStore();
+    QCOMPARE(engine->taskCount(), 1);
+    QVERIFY(saved.wait(20'000));
+    const DownloadResult result = saved.first().at(1).value<DownloadResult>();
+    QCOMPARE(result.sha256Hex, QCryptographicHash::hash(m_server->videoBytes(spec.id), QCryptographicHash::Sha256).toHex());
+    bool resumedWithRange = false;
+    for (const auto &request : m_server->requests())
+        resumedWithRange |= request.origin == "cdn"_L1 && request.headers.value("range").startsWith("bytes=")
+            && !request.headers.value("range").startsWith("bytes=0-");
+    QVERIFY(resumedWithRange);
+    // The provider was not asked to start anything over: at most one fresh status query.
+    QVERIFY(m_server->statusQueryCount(spec.id) <= 3);
+}
+
+QTEST_GUILESS_MAIN(TestTaskEngine)
+#include "tst_taskengine.moc"
