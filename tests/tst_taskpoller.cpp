@@ -181,6 +181,7 @@ private slots:
     void removeAccountDropsItsTasks();
     void setAccountUpdatesAddressAndInterval();
     void apiKeyNeverLogged();
+    void accountWithoutKeyWaitsForIt();
     void manyTasksScheduleCheaply();
 };
 
@@ -599,6 +600,30 @@ void TestTaskPoller::tasksWaitForTheirAccount()
     QTRY_COMPARE(rig.polled.count(), 1);
     QCOMPARE(rig.outcomeAt(0), Outcome::Snapshot);
     QCOMPARE(rig.halted.count(), 1);
+}
+
+void TestTaskPoller::accountWithoutKeyWaitsForIt()
+{
+    // The window hands accounts to the engine before their keys arrive from the keychain.
+    Rig rig;
+    QVERIFY(rig.server.listen());
+    FakeTaskSpec spec;
+    spec.id = u"waits-for-key"_s;
+    rig.server.addTask(spec);
+    rig.poller.setAccount(rig.account(u"a"_s, u"mingyan"_s, 10, QString()));
+    const TaskKey key{u"a"_s, spec.id};
+    rig.poller.watch(key, TaskState::Queued, rig.now());
+    QCOMPARE(rig.halted.count(), 1);
+    QVERIFY(rig.poller.isAccountHalted(u"a"_s));
+    for (int minute = 0; minute < 10; ++minute)
+        rig.clock.advance(60'000);
+    QCOMPARE(rig.apiRequests(), 0);
+
+    rig.poller.setAccount(rig.account(u"a"_s));
+    rig.clock.advance(5'000); // resumed tasks are spread over the next few seconds
+    QTRY_COMPARE(rig.polled.count(), 1);
+    QCOMPARE(rig.outcomeAt(0), Outcome::Snapshot);
+    QVERIFY(rig.server.requests().first().headers.value("authorization").endsWith(GoodKey.toUtf8()));
 }
 
 void TestTaskPoller::notFoundStopsWatching()

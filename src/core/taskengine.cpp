@@ -716,7 +716,7 @@ QString TaskEngine::renderFileName(const TaskRecord &record, const Account &owne
     fields.insert(u"model"_s, snapshot.model);
     const QDateTime added = record.addedAt.isValid() ? record.addedAt.toLocalTime() : QDateTime::currentDateTime();
     fields.insert(u"date"_s, added.toString(u"yyyy-MM-dd"_s));
-    fields.insert(u"time"_s, added.toString(u"HHmmss"_s));
+    fields.insert(u"time"_s, added.toString(u"HH-mm-ss"_s));
     fields.insert(u"duration"_s,
                   snapshot.durationSeconds >= 0 ? QString::number(snapshot.durationSeconds) + u's' : QString());
     fields.insert(u"resolution"_s, snapshot.resolution.isValid() ? u"%1x%2"_s.arg(snapshot.resolution.width())

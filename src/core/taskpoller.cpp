@@ -645,6 +645,10 @@ void TaskPoller::setAccount(const Account &account)
         problem = tr("Unknown provider “%1”.").arg(account.providerName);
     else if (acc.host.isEmpty())
         problem = tr("The account has no valid API address.");
+    else if (account.apiKey.trimmed().isEmpty())
+        // The key may still be on its way from the keychain: asking without it would only
+        // earn a 401 and could count against the account.
+        problem = tr("This account has no API key yet; add it in Accounts to start polling.");
     if (!problem.isEmpty()) {
         if (d->halt(account.id, PollResult::Outcome::AccountBlocked, problem))
             emit accountHalted(account.id, problem);
