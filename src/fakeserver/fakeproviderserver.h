@@ -53,7 +53,11 @@ public:
     // The provider name (CLI --provider value) a client uses for a shape.
     static QString providerName(FakeTaskSpec::Shape shape);
     // Demo scenario: a handful of tasks over every shape and every end state. Returns their IDs.
+    // Their videos are a real, playable H.264 MP4 (demoVideoPath()), so saved demo files preview.
     QStringList loadDemoScenario();
+    // Qt resource path of the real demo video compiled into this library (320x180, 5 s, H.264 +
+    // AAC; see resources/demo/README.md).
+    static QString demoVideoPath();
 
     // The exact bytes a task's video has (what a correct download must produce).
     QByteArray videoBytes(const QString &id) const;

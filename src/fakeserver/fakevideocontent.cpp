@@ -36,6 +36,13 @@ FakeVideoContent::FakeVideoContent(const QString &taskId, qint64 size)
     m_etag = '"' + tag.toHex().left(32) + '"';
 }
 
+FakeVideoContent::FakeVideoContent(const QByteArray &bytes)
+    : m_bytes(bytes)
+    , m_size(bytes.size())
+{
+    m_etag = '"' + QCryptographicHash::hash(bytes, QCryptographicHash::Sha1).toHex().left(32) + '"';
+}
+
 quint64 FakeVideoContent::word(quint64 index) const
 {
     return splitMix64(m_seed ^ (index * 0xD1B54A32D192ED03ULL));
@@ -46,6 +53,8 @@ QByteArray FakeVideoContent::read(qint64 offset, qint64 length) const
     if (offset < 0 || offset >= m_size || length <= 0)
         return {};
     const qint64 end = std::min(m_size, offset + length);
+    if (!m_bytes.isEmpty())
+        return m_bytes.mid(offset, end - offset);
     QByteArray out(end - offset, Qt::Uninitialized);
     char *dst = out.data();
     qint64 pos = offset;
