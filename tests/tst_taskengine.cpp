@@ -181,6 +181,9 @@ void TestTaskEngine::restartResumesAnInterruptedDownload()
         engine->setAccount(account());
         engine->addTasks(u"acc"_s, {spec.id});
         QTRY_VERIFY_WITH_TIMEOUT(engine->task(key)->bytesReceived > 512 * 1024, 20'000);
+        // The server sends 2 MiB/s: the row's speed must say roughly that (loose bounds: shared CI).
+        QTRY_VERIFY_WITH_TIMEOUT(engine->downloadSpeed(key) > 200 * 1024, 10'000);
+        QVERIFY2(engine->downloadSpeed(key) < 20 * 1024 * 1024, qPrintable(QString::number(engine->downloadSpeed(key))));
         QVERIFY(!engine->task(key)->partialPath.isEmpty());
     } // the engine goes away mid-transfer, as on quit
     QVERIFY(m_store->flush());
@@ -192,6 +195,7 @@ void TestTaskEngine::restartResumesAnInterruptedDownload()
     engine->restoreFromStore();
     QCOMPARE(engine->taskCount(), 1);
     QVERIFY(saved.wait(20'000));
+    QCOMPARE(engine->downloadSpeed(key), 0.0); // gone once the download ended
     const DownloadResult result = saved.first().at(1).value<DownloadResult>();
     QCOMPARE(result.sha256Hex, QCryptographicHash::hash(m_server->videoBytes(spec.id), QCryptographicHash::Sha256).toHex());
     bool resumedWithRange = false;

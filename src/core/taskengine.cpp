@@ -509,6 +509,17 @@ void TaskEngine::onDownloadProgress(const TaskKey &key, qint64 received, qint64 
         return;
     if (received > record->bytesReceived)
         m_bytesSinceTick += received - record->bytesReceived;
+    // Per-row speed, smoothed so the number does not flicker between progress reports.
+    const qint64 now = m_clock->nowMs();
+    Speed &speed = m_speeds[key];
+    if (speed.lastMs == 0 || received < speed.lastBytes) {
+        speed = Speed{received, now, 0};
+    } else if (now - speed.lastMs >= 250) {
+        const double instant = double(received - speed.lastBytes) * 1000.0 / double(now - speed.lastMs);
+        speed.bytesPerSecond = speed.bytesPerSecond > 0 ? 0.6 * speed.bytesPerSecond + 0.4 * instant : instant;
+        speed.lastBytes = received;
+        speed.lastMs = now;
+    }
     record->bytesReceived = received;
     record->bytesTotal = total;
     commit(*record, Change::Progress);
@@ -517,6 +528,7 @@ void TaskEngine::onDownloadProgress(const TaskKey &key, qint64 received, qint64 
 void TaskEngine::onDownloadFinished(const TaskKey &key, const DownloadResult &result)
 {
     m_downloading.remove(key);
+    m_speeds.remove(key);
     TaskRecord *record = mutableTask(key);
     if (record) {
         switch (result.status) {
@@ -689,6 +701,7 @@ void TaskEngine::removeTask(const TaskKey &key)
     m_poller->unwatch(key);
     m_downloader->cancel(key);
     m_downloading.remove(key);
+    m_speeds.remove(key);
     m_downloadQueue.removeAll(key);
     m_awaitingFreshUrl.remove(key);
     m_retryAtMs.remove(key);

@@ -91,6 +91,9 @@ public:
     void removeTask(const TaskKey &key);        // never deletes files
     QList<TaskEvent> history(const TaskKey &key) const;
 
+    // Smoothed transfer rate of a running download, bytes per second (0 when not downloading).
+    double downloadSpeed(const TaskKey &key) const { return m_speeds.value(key).bytesPerSecond; }
+
     TaskPoller *poller() const { return m_poller; }
     VideoDownloader *downloader() const { return m_downloader; }
     // True when nothing more will happen on its own for this task.
@@ -147,6 +150,13 @@ private:
     QHash<TaskKey, qint64> m_retryAtMs;       // when to try a failed download (or fresh query) again
     QSet<TaskKey> m_refreshedOnce;            // already asked once for a fresh link since the last save
     QSet<TaskKey> m_expiredUrls;              // the current link was refused as expired
+    struct Speed
+    {
+        qint64 lastBytes = 0;
+        qint64 lastMs = 0;
+        double bytesPerSecond = 0;
+    };
+    QHash<TaskKey, Speed> m_speeds;           // running downloads only
     qint64 m_bytesSinceTick = 0;
     qint64 m_lastTickMs = 0;
 };

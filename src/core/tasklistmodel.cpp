@@ -158,10 +158,14 @@ QString TaskListModel::progressText(const TaskRecord &record) const
 {
     const int progress = progressValue(record);
     switch (record.state) {
-    case TaskState::Downloading:
-        if (record.bytesTotal > 0)
-            return tr("%1% of %2").arg(progress).arg(formatBytes(record.bytesTotal));
-        return formatBytes(record.bytesReceived);
+    case TaskState::Downloading: {
+        QString text = record.bytesTotal > 0 ? tr("%1% of %2").arg(progress).arg(formatBytes(record.bytesTotal))
+                                             : formatBytes(record.bytesReceived);
+        const double speed = m_engine->downloadSpeed(record.key);
+        if (speed >= 1)
+            text = tr("%1 · %2/s").arg(text, formatBytes(qint64(speed)));
+        return text;
+    }
     case TaskState::Saved:
         return tr("Saved");
     case TaskState::Completed:
