@@ -25,6 +25,7 @@ private slots:
     void nonsenseAndDuplicateIdsAreRefused();
     void soonestExpiringDownloadsGoFirst();
     void restartResumesAnInterruptedDownload();
+    void historyRecordsRetriesAndLinkExpiry();
 
 private:
     Account account(bool autoDownload = true) const;
@@ -205,6 +206,32 @@ void TestTaskEngine::restartResumesAnInterruptedDownload()
     QVERIFY(resumedWithRange);
     // The provider was not asked to start anything over: at most one fresh status query.
     QVERIFY(m_server->statusQueryCount(spec.id) <= 3);
+}
+
+void TestTaskEngine::historyRecordsRetriesAndLinkExpiry()
+{
+    auto engine = makeEngine();
+    engine->setAccount(account());
+    FakeTaskSpec spec = task(u"flaky_history_01"_s);
+    spec.serverErrorQueries = 2; // two failed polls in a row: one streak
+    m_server->addTask(spec);
+    const TaskKey key{u"acc"_s, spec.id};
+    engine->addTasks(u"acc"_s, {spec.id});
+    QTRY_COMPARE_WITH_TIMEOUT(engine->task(key)->state, TaskState::Saved, 30'000);
+
+    const QList<TaskEvent> history = engine->history(key);
+    QStringList messages;
+    for (const TaskEvent &event : history)
+        messages << event.message;
+    const auto retries = std::count_if(messages.cbegin(), messages.cend(),
+                                       [](const QString &m) { return m.startsWith(u"Asking again after an error"_s); });
+    QVERIFY2(retries == 1, qPrintable(messages.join(u" | "_s)));
+    QVERIFY2(std::any_of(messages.cbegin(), messages.cend(),
+                         [](const QString &m) { return m.startsWith(u"The video link is valid until"_s); }),
+             qPrintable(messages.join(u" | "_s)));
+    // Status changes are still there, in order.
+    QCOMPARE(history.first().state, TaskState::Queued);
+    QCOMPARE(history.last().state, TaskState::Saved);
 }
 
 QTEST_GUILESS_MAIN(TestTaskEngine)

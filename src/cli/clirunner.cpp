@@ -122,7 +122,9 @@ int CliRunner::progressOf(const TaskRecord &record) const
 
 void CliRunner::onTaskEvent(const TaskEvent &event)
 {
-    if (event.key.accountId == m_accountId)
+    // Only state changes carry their message onto the next status line; history-only notes
+    // (a retry streak, the link's expiry) would otherwise land on an unrelated later line.
+    if (event.key.accountId == m_accountId && m_lastReported.value(event.key.taskId).first != event.state)
         m_pendingMessage.insert(event.key.taskId, event.message);
 }
 

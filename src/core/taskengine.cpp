@@ -251,6 +251,14 @@ void TaskEngine::setState(TaskRecord &record, TaskState state, const QString &me
     commit(record, changes);
 }
 
+void TaskEngine::recordEvent(const TaskRecord &record, const QString &message)
+{
+    const TaskEvent event{record.key, m_clock->nowUtc(), record.state, message};
+    if (m_store)
+        m_store->appendEvent(event);
+    emit taskEvent(event);
+}
+
 QList<TaskEvent> TaskEngine::history(const TaskKey &key) const
 {
     return m_store ? m_store->loadHistory(key) : QList<TaskEvent>{};
@@ -328,6 +336,9 @@ void TaskEngine::onPolled(const TaskKey &key, const PollResult &result)
         return;
     case PollResult::Outcome::RateLimited:
     case PollResult::Outcome::TransientError:
+        // One history entry per streak of errors, not one per failed poll.
+        if (record->retryCount == 0)
+            recordEvent(*record, tr("Asking again after an error: %1").arg(result.message));
         record->lastError = result.message;
         ++record->retryCount;
         if (freshQuery) {
@@ -357,6 +368,9 @@ void TaskEngine::onVideoAvailable(TaskRecord &record, const VideoSource &previou
         if (record.urlExpiresAt != expiry) {
             record.urlExpiresAt = expiry;
             changes |= Change::Details;
+            if (expiry.isValid())
+                recordEvent(record, tr("The video link is valid until %1 (UTC).")
+                                        .arg(expiry.toString(u"yyyy-MM-dd HH:mm"_s)));
         }
     } else if (source.kind == VideoSource::Kind::InlineBase64 || source.kind == VideoSource::Kind::FileId) {
         if (record.snapshot.expiresAt.isValid() && record.urlExpiresAt != record.snapshot.expiresAt) {

@@ -116,6 +116,8 @@ private:
     TaskRecord *mutableTask(const TaskKey &key);
     void commit(TaskRecord &record, Changes changes);
     void setState(TaskRecord &record, TaskState state, const QString &message, Changes changes = {});
+    // A notable moment that is not a state change (a retry streak, the link's expiry) for the history.
+    void recordEvent(const TaskRecord &record, const QString &message);
     void onPolled(const TaskKey &key, const PollResult &result);
     void onVideoAvailable(TaskRecord &record, const VideoSource &previousSource, bool freshQuery, Changes changes);
     void queueDownload(const TaskKey &key);
