@@ -42,6 +42,7 @@ private slots:
     void hostileIdsStayInsideDownloadDir();
     void timeoutEndsWithUnfinishedTasks();
     void humanOutputWhenPiped();
+    void exportWritesTheStore();
 
 private:
     QStringList baseArgs(const QString &provider) const;
@@ -503,6 +504,42 @@ void TestCli::humanOutputWhenPiped()
     QVERIFY2(!result.out.contains("\x1b["), "escape codes in piped output");
     QVERIFY2(result.out.contains("saved"), result.out.constData());
     QVERIFY2(result.out.contains("1 task(s): 1 saved"), result.out.constData());
+}
+
+void TestCli::exportWritesTheStore()
+{
+    const FakeTaskSpec task = quickTask(u"export_task_01"_s);
+    m_server->addTask(task);
+    CliTestHarness saving;
+    saving.start(baseArgs(u"mingyan"_s) << task.id);
+    const auto saved = saving.waitForFinished();
+    QCOMPARE(saved.exitCode, 0);
+    const QString path = saved.eventsFor(task.id, u"downloaded"_s).value(0).value(u"path"_s).toString();
+    QVERIFY(!path.isEmpty());
+
+    // Exporting only reads the store: no key, no provider, no request.
+    m_server->clearRequests();
+    const QString csvPath = m_dir->filePath(u"tasks.csv"_s);
+    CliTestHarness exporting;
+    exporting.unsetApiKey();
+    exporting.start({u"--store"_s, m_storePath, u"--export"_s, csvPath});
+    const auto result = exporting.waitForFinished();
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY(m_server->requests().isEmpty());
+
+    QFile file(csvPath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    QVERIFY(lines.first().startsWith("id,account,account_id,status,file,url,error,added"));
+    bool found = false;
+    for (const QByteArray &line : lines) {
+        if (line.startsWith(task.id.toUtf8() + ',')) {
+            found = true;
+            QVERIFY2(line.contains(",saved,"), line.constData());
+            QVERIFY2(line.contains(path.toUtf8()), line.constData());
+        }
+    }
+    QVERIFY2(found, "the saved task is not in the export");
 }
 
 QTEST_GUILESS_MAIN(TestCli)

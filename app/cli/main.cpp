@@ -30,6 +30,12 @@ int main(int argc, char *argv[])
         break;
     }
 
+    if (!options.exportPath.isEmpty()) {
+        const int exitCode = CliRunner::exportTaskList(options, &message);
+        std::fprintf(stderr, exitCode == 0 ? "%s\n" : "reelkeep-cli: %s\n", qPrintable(message));
+        return exitCode;
+    }
+
     std::unique_ptr<CliReporter> reporter;
     if (options.json)
         reporter = std::make_unique<JsonLineReporter>();

@@ -62,8 +62,13 @@ CliOptions::ParseStatus CliOptions::parse(const QStringList &arguments, const QB
         u"name-template"_s,
         QCoreApplication::translate("CliOptions", "File name template, e.g. \"{date}-{model}-{id}\" (default: {id})."),
         u"template"_s);
-    parser.addOptions(
-        {providerOption, baseUrlOption, dirOption, intervalOption, timeoutOption, jsonOption, storeOption, nameOption});
+    const QCommandLineOption exportOption(
+        u"export"_s,
+        QCoreApplication::translate("CliOptions", "Write the store's task list (all accounts) to the file, as JSON or "
+                                                  "CSV by its extension (.json or .csv), and exit."),
+        u"file"_s);
+    parser.addOptions({providerOption, baseUrlOption, dirOption, intervalOption, timeoutOption, jsonOption, storeOption,
+                       nameOption, exportOption});
     parser.addPositionalArgument(
         u"ids"_s,
         QCoreApplication::translate("CliOptions",
@@ -81,6 +86,20 @@ CliOptions::ParseStatus CliOptions::parse(const QStringList &arguments, const QB
         std::printf("%s %s\n", qPrintable(QCoreApplication::applicationName()),
                     qPrintable(QCoreApplication::applicationVersion()));
         return ParseStatus::ExitSuccess;
+    }
+
+    options->storePath = parser.isSet(storeOption) ? QDir(parser.value(storeOption)).absolutePath()
+                                                   : TaskStore::defaultPath();
+    // Exporting only reads the store: no provider, key or task IDs are needed.
+    if (parser.isSet(exportOption)) {
+        const QString path = parser.value(exportOption);
+        if (!path.endsWith(".json"_L1, Qt::CaseInsensitive) && !path.endsWith(".csv"_L1, Qt::CaseInsensitive)) {
+            return usageError(QCoreApplication::translate("CliOptions", "--export needs a file name ending in .json "
+                                                                        "or .csv, not \"%1\".")
+                                  .arg(path));
+        }
+        options->exportPath = QDir(path).absolutePath();
+        return ParseStatus::Ok;
     }
 
     // Configuration problems are reported before anything touches the network.
@@ -143,8 +162,6 @@ CliOptions::ParseStatus CliOptions::parse(const QStringList &arguments, const QB
 
     options->json = parser.isSet(jsonOption);
     options->downloadDir = QDir(parser.isSet(dirOption) ? parser.value(dirOption) : QDir::currentPath()).absolutePath();
-    options->storePath = parser.isSet(storeOption) ? QDir(parser.value(storeOption)).absolutePath()
-                                                   : TaskStore::defaultPath();
     options->fileNameTemplate = parser.value(nameOption);
 
     QStringList candidates;

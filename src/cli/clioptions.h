@@ -20,6 +20,7 @@ struct CliOptions
     bool json = false;
     QStringList taskIds;
     QStringList rejectedIds;  // "<id>: reason"
+    QString exportPath;       // set: write the store's task list there and exit, no polling
 
     enum class ParseStatus
     {

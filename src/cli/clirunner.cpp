@@ -2,6 +2,7 @@
 
 #include "apicredentials.h"
 #include "clock.h"
+#include "tasklistexchange.h"
 #include "taskstore.h"
 
 #include <QCoreApplication>
@@ -105,6 +106,30 @@ bool CliRunner::start()
         m_timeoutTimer->start(m_options.timeoutSeconds * 1000);
     scheduleDoneCheck();
     return true;
+}
+
+int CliRunner::exportTaskList(const CliOptions &options, QString *message)
+{
+    QString error;
+    const std::unique_ptr<TaskStore> store = TaskStore::open(options.storePath, &error);
+    if (!store) {
+        *message = tr("Cannot open the task store %1: %2").arg(QDir::toNativeSeparators(options.storePath), error);
+        return 2;
+    }
+    QHash<QString, QString> names;
+    for (const Account &account : store->loadAccounts())
+        names.insert(account.id, account.displayName);
+    const QList<TaskRecord> records = store->loadTasks();
+    const QByteArray data = TaskListExchange::exportFor(options.exportPath, records, [&names](const QString &id) {
+        return names.value(id);
+    });
+    if (!TaskListExchange::writeFile(options.exportPath, data, &error)) {
+        *message = error;
+        return 2;
+    }
+    *message = tr("Exported %n task(s) to %1.", nullptr, int(records.size()))
+                   .arg(QDir::toNativeSeparators(options.exportPath));
+    return 0;
 }
 
 int CliRunner::progressOf(const TaskRecord &record) const

@@ -28,6 +28,8 @@ public:
     // Returns false (exit code 2 already decided) when the store cannot be opened.
     bool start();
     int exitCode() const { return m_exitCode; }
+    // --export: writes the store's task list and returns the exit code (0, or 2 with *message).
+    static int exportTaskList(const CliOptions &options, QString *message);
 
 signals:
     void finished(int exitCode);
