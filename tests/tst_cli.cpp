@@ -43,6 +43,7 @@ private slots:
     void timeoutEndsWithUnfinishedTasks();
     void humanOutputWhenPiped();
     void exportWritesTheStore();
+    void importRunsAnExportedList();
 
 private:
     QStringList baseArgs(const QString &provider) const;
@@ -540,6 +541,46 @@ void TestCli::exportWritesTheStore()
         }
     }
     QVERIFY2(found, "the saved task is not in the export");
+}
+
+void TestCli::importRunsAnExportedList()
+{
+    const FakeTaskSpec task = quickTask(u"import_task_01"_s);
+    m_server->addTask(task);
+    CliTestHarness saving;
+    saving.start(baseArgs(u"mingyan"_s) << task.id);
+    QCOMPARE(saving.waitForFinished().exitCode, 0);
+    const QString jsonPath = m_dir->filePath(u"tasks.json"_s);
+    CliTestHarness exporting;
+    exporting.unsetApiKey();
+    exporting.start({u"--store"_s, m_storePath, u"--export"_s, jsonPath});
+    QCOMPARE(exporting.waitForFinished().exitCode, 0);
+
+    // On another machine: a fresh store and folder, the list given with --import instead of IDs.
+    m_storePath = m_dir->filePath(u"elsewhere/reelkeep.sqlite"_s);
+    m_downloadDir = m_dir->filePath(u"elsewhere/videos"_s);
+    m_server->clearRequests();
+    CliTestHarness importing;
+    importing.start(baseArgs(u"mingyan"_s) << u"--import"_s << jsonPath);
+    const auto result = importing.waitForFinished();
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const QString path = result.eventsFor(task.id, u"downloaded"_s).value(0).value(u"path"_s).toString();
+    QVERIFY2(path.startsWith(m_downloadDir), qPrintable(path));
+    QCOMPARE(sha256Of(path), QCryptographicHash::hash(m_server->videoBytes(task.id), QCryptographicHash::Sha256).toHex());
+
+    // A file that is not a task list is refused before anything is sent.
+    const QString junkPath = m_dir->filePath(u"junk.json"_s);
+    QFile junk(junkPath);
+    QVERIFY(junk.open(QIODevice::WriteOnly));
+    junk.write("{ \"not\": [ a task list");
+    junk.close();
+    m_server->clearRequests();
+    CliTestHarness refusing;
+    refusing.start(baseArgs(u"mingyan"_s) << u"--import"_s << junkPath);
+    const auto refused = refusing.waitForFinished();
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains("No task in"), refused.err.constData());
+    QVERIFY(m_server->requests().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -38,6 +38,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMimeData>
+#include <QFileDialog>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -123,6 +124,7 @@ private slots:
     void clipboardWatcherOffersNewIds();
     void pauseResumeRetryAndPreview();
     void damagedStoreIsReported();
+    void exportThenImportTaskList();
     void screenshots();
 
 private:
@@ -1006,6 +1008,48 @@ void TestMainWindow::damagedStoreIsReported()
     QVERIFY(m_window->noticeArea()->hasNotice(u"store"_s));
     QCOMPARE(m_window->noticeArea()->noticeText(u"store"_s), m_context->storeNotice());
     QVERIFY(m_window->noticeArea()->isVisible());
+}
+
+void TestMainWindow::exportThenImportTaskList()
+{
+    addAccount(false);
+    const QStringList ids{u"exported_task_01"_s, u"exported_task_02"_s};
+    for (const QString &id : ids)
+        addServerTask(id, 1000); // stays processing: the rows must not change under the test
+    m_context->engine()->addTasks(AccountId, ids);
+    const QString path = m_dir->filePath(u"tasks.csv"_s);
+
+    // Export through the menu action and the real file dialog.
+    whenModal([path](QWidget *modal) {
+        auto *dialog = qobject_cast<QFileDialog *>(modal);
+        QVERIFY(dialog);
+        dialog->selectFile(path);
+        static_cast<QDialog *>(dialog)->accept(); // public in QDialog, virtual
+    });
+    m_window->findChild<QAction *>(u"actionExportTaskList"_s)->trigger();
+    QTRY_VERIFY(QFile::exists(path));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray csv = file.readAll();
+    for (const QString &id : ids)
+        QVERIFY2(csv.contains(id.toUtf8()), csv.constData());
+
+    // Remove one task, import the file: it comes back to its account, the other is counted.
+    m_context->engine()->removeTask({AccountId, ids.first()});
+    QCOMPARE(m_context->engine()->taskCount(), 1);
+    whenModal([path](QWidget *modal) {
+        auto *dialog = qobject_cast<QFileDialog *>(modal);
+        QVERIFY(dialog);
+        dialog->selectFile(path);
+        static_cast<QDialog *>(dialog)->accept(); // public in QDialog, virtual
+    });
+    m_window->findChild<QAction *>(u"actionImportTaskList"_s)->trigger();
+    // The file is read off the GUI thread; the summary arrives as a notice, not a modal box.
+    QTRY_VERIFY(m_window->noticeArea()->hasNotice(u"import"_s));
+    const QString summary = m_window->noticeArea()->noticeText(u"import"_s);
+    QVERIFY2(summary.contains(u"1 added, 1 already in the list, 0 skipped."_s), qPrintable(summary));
+    QVERIFY(m_context->engine()->task({AccountId, ids.first()}));
+    QCOMPARE(m_context->engine()->taskCount(), 2);
 }
 
 void TestMainWindow::screenshots()

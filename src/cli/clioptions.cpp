@@ -3,11 +3,14 @@
 #include "idextractor.h"
 #include "providerregistry.h"
 #include "taskengine.h"
+#include "tasklistexchange.h"
 #include "taskstore.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QTextStream>
 
 #include <cstdio>
@@ -67,8 +70,13 @@ CliOptions::ParseStatus CliOptions::parse(const QStringList &arguments, const QB
         QCoreApplication::translate("CliOptions", "Write the store's task list (all accounts) to the file, as JSON or "
                                                   "CSV by its extension (.json or .csv), and exit."),
         u"file"_s);
+    const QCommandLineOption importOption(
+        u"import"_s,
+        QCoreApplication::translate("CliOptions", "Also run the task IDs of an exported task list (JSON or CSV, e.g. "
+                                                  "from --export or the window's File menu)."),
+        u"file"_s);
     parser.addOptions({providerOption, baseUrlOption, dirOption, intervalOption, timeoutOption, jsonOption, storeOption,
-                       nameOption, exportOption});
+                       nameOption, exportOption, importOption});
     parser.addPositionalArgument(
         u"ids"_s,
         QCoreApplication::translate("CliOptions",
@@ -171,6 +179,33 @@ CliOptions::ParseStatus CliOptions::parse(const QStringList &arguments, const QB
         else
             candidates << argument.trimmed(); // verbatim: the user typed exactly this ID
     }
+    if (parser.isSet(importOption)) {
+        const QString path = parser.value(importOption);
+        QFile file(path);
+        // A task list is text; a file this large is not one, and reading it would only stall.
+        constexpr qint64 maxImportBytes = 64 * 1024 * 1024;
+        if (!file.open(QIODevice::ReadOnly)) {
+            return usageError(QCoreApplication::translate("CliOptions", "Cannot read the task list %1: %2")
+                                  .arg(QDir::toNativeSeparators(path), file.errorString()));
+        }
+        if (file.size() > maxImportBytes) {
+            return usageError(QCoreApplication::translate("CliOptions", "%1 is larger than 64 MB: not a task list.")
+                                  .arg(QDir::toNativeSeparators(path)));
+        }
+        QString error;
+        const QList<TaskListExchange::ImportedTask> imported = TaskListExchange::parse(file.readAll(), &error);
+        if (imported.isEmpty()) {
+            return usageError(QCoreApplication::translate("CliOptions", "No task in %1: %2")
+                                  .arg(QDir::toNativeSeparators(path),
+                                       error.isEmpty() ? QCoreApplication::translate("CliOptions", "the list is empty.")
+                                                       : error));
+        }
+        // Rows that could be read still run; the damaged ones are reported like rejected IDs.
+        if (!error.isEmpty())
+            options->rejectedIds << u"%1: %2"_s.arg(QFileInfo(path).fileName(), error);
+        for (const TaskListExchange::ImportedTask &task : imported)
+            candidates << task.taskId;
+    }
     for (const QString &id : std::as_const(candidates)) {
         QString reason;
         if (options->taskIds.contains(id))
@@ -182,8 +217,9 @@ CliOptions::ParseStatus CliOptions::parse(const QStringList &arguments, const QB
     }
     if (options->taskIds.isEmpty()) {
         return usageError(options->rejectedIds.isEmpty()
-                              ? QCoreApplication::translate("CliOptions", "No task IDs given (pass IDs, or - to read "
-                                                                          "them from standard input).")
+                              ? QCoreApplication::translate("CliOptions", "No task IDs given (pass IDs, - to read "
+                                                                          "them from standard input, or --import "
+                                                                          "FILE).")
                               : QCoreApplication::translate("CliOptions", "No usable task ID: %1")
                                     .arg(options->rejectedIds.join(u"; "_s)));
     }

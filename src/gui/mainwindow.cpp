@@ -31,6 +31,7 @@
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileDialog>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
@@ -212,6 +213,8 @@ void MainWindow::setupActions()
 
     connect(ui->actionAddTasks, &QAction::triggered, this, [this] { openAddTasksDialog(); });
     connect(ui->actionPasteTasks, &QAction::triggered, this, &MainWindow::pasteFromClipboard);
+    connect(ui->actionExportTaskList, &QAction::triggered, this, &MainWindow::exportTaskList);
+    connect(ui->actionImportTaskList, &QAction::triggered, this, &MainWindow::importTaskList);
     connect(ui->actionQuit, &QAction::triggered, this, &QWidget::close);
     connect(ui->actionSelectAll, &QAction::triggered, ui->taskView, &QAbstractItemView::selectAll);
     connect(ui->actionFind, &QAction::triggered, ui->filterBar, &FilterBar::focusSearch);
@@ -980,6 +983,112 @@ void MainWindow::readDroppedFiles(const QStringList &paths)
                 self->openAddTasksDialog(dropped.text);
         });
     });
+}
+
+// ---- export and import ----------------------------------------------------------------------
+
+void MainWindow::exportTaskList()
+{
+    const QString jsonFilter = tr("JSON (*.json)");
+    const QString csvFilter = tr("CSV (*.csv)");
+    QString filter = jsonFilter;
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Task List"), tr("tasks.json"),
+                                                jsonFilter + u";;"_s + csvFilter, &filter);
+    if (path.isEmpty())
+        return;
+    // The chosen filter decides the format when the name has no extension of its own.
+    if (!path.endsWith(".json"_L1, Qt::CaseInsensitive) && !path.endsWith(".csv"_L1, Qt::CaseInsensitive))
+        path += filter == csvFilter ? ".csv"_L1 : ".json"_L1;
+
+    QList<TaskRecord> records = selectedRecords();
+    if (records.isEmpty()) {
+        const TaskEngine *engine = m_context->engine();
+        for (int row = 0; row < engine->taskCount(); ++row)
+            records << engine->taskAt(row);
+    }
+    const TaskEngine *engine = m_context->engine();
+    const QByteArray data = TaskListExchange::exportFor(path, records, [engine](const QString &accountId) {
+        const Account *account = engine->account(accountId);
+        return account ? account->displayName : QString();
+    });
+
+    QPointer<MainWindow> self(this);
+    const int count = int(records.size());
+    QThreadPool::globalInstance()->start([self, path, data, count] {
+        QString error;
+        const bool ok = TaskListExchange::writeFile(path, data, &error);
+        QMetaObject::invokeMethod(qApp, [self, ok, error, path, count] {
+            if (!self)
+                return;
+            if (ok)
+                self->statusBar()->showMessage(tr("Exported %n task(s) to %1.", nullptr, count)
+                                                   .arg(QDir::toNativeSeparators(path)), 5000);
+            else
+                self->ui->noticeArea->showNotice(u"export"_s, NoticeArea::Level::Error, error);
+        });
+    });
+}
+
+void MainWindow::importTaskList()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import Task List"), {},
+                                                      tr("Task lists (*.json *.csv);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QPointer<MainWindow> self(this);
+    QThreadPool::globalInstance()->start([self, path] {
+        QList<TaskListExchange::ImportedTask> tasks;
+        QString error;
+        QFile file(path);
+        if (file.size() > maxDroppedFileBytes)
+            error = tr("%1 is larger than 64 MB.").arg(QFileInfo(path).fileName());
+        else if (!file.open(QIODevice::ReadOnly))
+            error = tr("Cannot read %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+        else
+            tasks = TaskListExchange::parse(file.readAll(), &error);
+        QMetaObject::invokeMethod(qApp, [self, path, tasks, error] {
+            if (self)
+                self->addImportedTasks(path, tasks, error);
+        });
+    });
+}
+
+void MainWindow::addImportedTasks(const QString &path, const QList<TaskListExchange::ImportedTask> &tasks,
+                                  const QString &error)
+{
+    // Tasks of a known account go straight back to it; the rest need the user to pick one.
+    TaskEngine *engine = m_context->engine();
+    QHash<QString, QStringList> byAccount;
+    QStringList unassigned;
+    for (const TaskListExchange::ImportedTask &task : tasks) {
+        if (!task.accountId.isEmpty() && engine->account(task.accountId))
+            byAccount[task.accountId] << task.taskId;
+        else
+            unassigned << task.taskId;
+    }
+    int added = 0;
+    int present = 0;
+    int skipped = 0;
+    for (auto it = byAccount.cbegin(); it != byAccount.cend(); ++it) {
+        const TaskEngine::AddResult result = engine->addTasks(it.key(), it.value());
+        added += int(result.added.size());
+        present += int(result.alreadyPresent.size());
+        skipped += int(result.rejected.size());
+    }
+
+    QString summary = tr("%1 added, %2 already in the list, %3 skipped.")
+                          .arg(QLocale().toString(added), QLocale().toString(present), QLocale().toString(skipped));
+    if (!unassigned.isEmpty())
+        summary += u" "_s + tr("%n task(s) without a known account are shown in Add Tasks to pick one.", nullptr,
+                                 int(unassigned.size()));
+    if (!error.isEmpty())
+        summary += u" "_s + tr("Problems in the file: %1").arg(error);
+    // A notice rather than a message box: the import finishes off the GUI thread, perhaps after
+    // the user moved on, and a modal box popping up late would take the keyboard from them.
+    ui->noticeArea->showNotice(u"import"_s, error.isEmpty() ? NoticeArea::Level::Info : NoticeArea::Level::Warning,
+                               tr("Imported %1").arg(QFileInfo(path).fileName()) + u": "_s + summary);
+    if (!unassigned.isEmpty())
+        openAddTasksDialog(unassigned.join(u'\n'));
 }
 
 // ---- help -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include "taskactions.h"
 #include "taskkey.h"
+#include "tasklistexchange.h"
 
 #include <QHash>
 #include <QMainWindow>
@@ -107,6 +108,10 @@ private:
     void removeSelected();
     void pasteFromClipboard();
     void readDroppedFiles(const QStringList &paths);
+    void exportTaskList();
+    void importTaskList();
+    void addImportedTasks(const QString &path, const QList<TaskListExchange::ImportedTask> &tasks,
+                          const QString &error);
     void offerClipboardIds(const QStringList &ids);
     void showAbout();
     void onTaskEvent(const TaskEvent &event);
