@@ -14,6 +14,7 @@
 #include "filterbar.h"
 #include "mainwindow.h"
 #include "noticearea.h"
+#include "orphanpartialsdialog.h"
 #include "previewpane.h"
 #include "traynotifier.h"
 #include "statuspalette.h"
@@ -23,6 +24,7 @@
 #include "taskitemdelegate.h"
 #include "tasklistmodel.h"
 #include "tasksortfiltermodel.h"
+#include "taskstore.h"
 #include "tasktableview.h"
 
 #include <QAbstractItemModelTester>
@@ -125,6 +127,7 @@ private slots:
     void pauseResumeRetryAndPreview();
     void damagedStoreIsReported();
     void exportThenImportTaskList();
+    void orphanPartialsAreOffered();
     void screenshots();
 
 private:
@@ -1020,13 +1023,14 @@ void TestMainWindow::exportThenImportTaskList()
     const QString path = m_dir->filePath(u"tasks.csv"_s);
 
     // Export through the menu action and the real file dialog.
-    whenModal([path](QWidget *modal) {
-        auto *dialog = qobject_cast<QFileDialog *>(modal);
-        QVERIFY(dialog);
-        dialog->selectFile(path);
+    auto chooseInFileDialog = [this](const QString &name, const QString &file) {
+        QFileDialog *dialog = nullptr;
+        QTRY_VERIFY((dialog = m_window->findChild<QFileDialog *>(name)) && dialog->isVisible());
+        dialog->selectFile(file);
         static_cast<QDialog *>(dialog)->accept(); // public in QDialog, virtual
-    });
+    };
     m_window->findChild<QAction *>(u"actionExportTaskList"_s)->trigger();
+    chooseInFileDialog(u"exportTaskListDialog"_s, path);
     QTRY_VERIFY(QFile::exists(path));
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -1037,19 +1041,77 @@ void TestMainWindow::exportThenImportTaskList()
     // Remove one task, import the file: it comes back to its account, the other is counted.
     m_context->engine()->removeTask({AccountId, ids.first()});
     QCOMPARE(m_context->engine()->taskCount(), 1);
-    whenModal([path](QWidget *modal) {
-        auto *dialog = qobject_cast<QFileDialog *>(modal);
-        QVERIFY(dialog);
-        dialog->selectFile(path);
-        static_cast<QDialog *>(dialog)->accept(); // public in QDialog, virtual
-    });
     m_window->findChild<QAction *>(u"actionImportTaskList"_s)->trigger();
+    chooseInFileDialog(u"importTaskListDialog"_s, path);
     // The file is read off the GUI thread; the summary arrives as a notice, not a modal box.
     QTRY_VERIFY(m_window->noticeArea()->hasNotice(u"import"_s));
     const QString summary = m_window->noticeArea()->noticeText(u"import"_s);
     QVERIFY2(summary.contains(u"1 added, 1 already in the list, 0 skipped."_s), qPrintable(summary));
     QVERIFY(m_context->engine()->task({AccountId, ids.first()}));
     QCOMPARE(m_context->engine()->taskCount(), 2);
+}
+
+void TestMainWindow::orphanPartialsAreOffered()
+{
+    addAccount(false);
+    const QString folder = m_dir->filePath(u"videos-"_s + AccountId);
+    auto writePart = [&folder](const QString &name) {
+        QFile file(folder + u'/' + name);
+        file.open(QIODevice::WriteOnly);
+        file.write(QByteArray(3 * 1024 * 1024, 'p'));
+        return file.fileName();
+    };
+    const QString unwanted = writePart(u"removed-task.mp4.part"_s);
+    const QString wanted = writePart(u"kept-task.mp4.part"_s);
+    QVERIFY(m_context->store()->flush());
+
+    // Next start: the window says so, without a modal box and without touching the files.
+    m_window.reset();
+    createWindow();
+    QTRY_VERIFY(m_window->noticeArea()->hasNotice(u"orphans"_s));
+    const QString notice = m_window->noticeArea()->noticeText(u"orphans"_s);
+    QVERIFY2(notice.startsWith(u"2 unfinished downloads (6.0 MB)"_s), qPrintable(notice));
+    QVERIFY(QFile::exists(unwanted) && QFile::exists(wanted));
+
+    auto *review = m_window->findChild<QPushButton *>(u"reviewOrphanPartials"_s);
+    QVERIFY(review);
+    review->click();
+    OrphanPartialsDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<OrphanPartialsDialog *>()) && dialog->isVisible());
+    QStringList listed = dialog->listedPaths();
+    listed.sort();
+    QStringList expected{unwanted, wanted};
+    expected.sort();
+    QCOMPARE(listed, expected);
+
+    // Deleting needs a tick and a confirmation; only the ticked file goes.
+    dialog->setChecked(unwanted, true);
+    auto *confirmWatcher = new QTimer(dialog);
+    confirmWatcher->setInterval(20);
+    connect(confirmWatcher, &QTimer::timeout, this, [confirmWatcher] {
+        if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget()); box && box->isVisible()) {
+            confirmWatcher->stop();
+            clickButton(box, u"Delete"_s);
+        }
+    });
+    confirmWatcher->start();
+    buttonWithText(dialog, u"Delete 1 Ticked…"_s)->click();
+    QTRY_VERIFY(!QFile::exists(unwanted));
+    QVERIFY(QFile::exists(wanted));
+    QTRY_COMPARE(dialog->listedPaths(), QStringList{wanted});
+
+    // Keeping is remembered: the next start asks only about a new file.
+    QSignalSpy resolved(dialog, &OrphanPartialsDialog::resolved);
+    buttonWithText(dialog, u"Keep the Rest"_s)->click();
+    QTRY_COMPARE(resolved.size(), 1);
+    QVERIFY(QFile::exists(wanted));
+    const QString later = writePart(u"later-task.mp4.part"_s);
+    m_window.reset();
+    createWindow();
+    QTRY_VERIFY(m_window->noticeArea()->hasNotice(u"orphans"_s));
+    QVERIFY2(m_window->noticeArea()->noticeText(u"orphans"_s).startsWith(u"1 unfinished download (3.0 MB)"_s),
+             qPrintable(m_window->noticeArea()->noticeText(u"orphans"_s)));
+    QVERIFY(QFile::exists(later) && QFile::exists(wanted));
 }
 
 void TestMainWindow::screenshots()

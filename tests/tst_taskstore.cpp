@@ -268,6 +268,10 @@ const QStringList schemaV1{
     u"CREATE INDEX events_by_task ON events (account_id, task_id, id)"_s,
     u"INSERT INTO meta (key, value) VALUES ('schema_version', 1)"_s,
 };
+
+// Every schema version that ever shipped, index i = version i + 1. A new version adds the
+// previous one's frozen DDL here (everyEarlierVersionHasAFixture fails until it does).
+const QList<QStringList> shippedSchemas{schemaV1};
 } // namespace
 
 class TestTaskStore : public QObject
@@ -293,6 +297,9 @@ private slots:
     void truncatedDatabaseIsMovedAside();
     void emptyFileIsANewStore();
     void handBuiltVersion1File();
+    void everyEarlierVersionHasAFixture();
+    void migratesFromEveryEarlierVersion_data();
+    void migratesFromEveryEarlierVersion();
     void newerSchemaIsRefused();
     void foreignDatabaseIsRefused();
     void lockedDatabaseIsReported();
@@ -315,7 +322,7 @@ void TestTaskStore::defaultPath()
     const QString path = TaskStore::defaultPath();
     QCOMPARE(path, QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u"/reelkeep.sqlite"_s);
     QVERIFY2(path.contains(u".qttest"_s), qPrintable(path));  // test mode: never the user's store
-    QCOMPARE(TaskStore::schemaVersion(), 1);
+    QCOMPARE(TaskStore::schemaVersion(), 2);
 }
 
 void TestTaskStore::roundTripTask()
@@ -584,7 +591,7 @@ void TestTaskStore::reopenAfterDestructor()
     RawDb raw(path);
     QCOMPARE(raw.scalar(u"PRAGMA integrity_check"_s).toString(), u"ok"_s);
     QCOMPARE(raw.scalar(u"PRAGMA journal_mode"_s).toString(), u"wal"_s);
-    QCOMPARE(raw.scalar(u"SELECT value FROM meta WHERE key = 'schema_version'"_s).toInt(), 1);
+    QCOMPARE(raw.scalar(u"SELECT value FROM meta WHERE key = 'schema_version'"_s).toInt(), TaskStore::schemaVersion());
 }
 
 void TestTaskStore::flushSemantics()
@@ -831,6 +838,73 @@ void TestTaskStore::handBuiltVersion1File()
     QCOMPARE(raw.scalar(u"SELECT value FROM meta WHERE key = 'schema_version'"_s).toInt(), TaskStore::schemaVersion());
     QCOMPARE(raw.scalar(u"SELECT count(*) FROM tasks"_s).toInt(), 3);
     QCOMPARE(raw.scalar(u"PRAGMA journal_mode"_s).toString(), u"wal"_s);
+}
+
+void TestTaskStore::everyEarlierVersionHasAFixture()
+{
+    QCOMPARE(shippedSchemas.size(), qsizetype(TaskStore::schemaVersion() - 1));
+}
+
+void TestTaskStore::migratesFromEveryEarlierVersion_data()
+{
+    QTest::addColumn<int>("version");
+    for (int version = 1; version < TaskStore::schemaVersion(); ++version)
+        QTest::addRow("from v%d", version) << version;
+}
+
+void TestTaskStore::migratesFromEveryEarlierVersion()
+{
+    QFETCH(int, version);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"reelkeep.sqlite"_s);
+    {
+        RawDb raw(path);
+        for (const QString &statement : shippedSchemas.at(version - 1))
+            QVERIFY(raw.exec(statement));
+        QVERIFY(raw.exec(u"INSERT INTO accounts (id, display_name, provider) VALUES ('acc', 'Kept', 'minimax')"_s));
+        QVERIFY(raw.exec(u"INSERT INTO tasks (account_id, task_id, state, partial_path, bytes_received) "
+                         "VALUES ('acc', 'old', 'downloading', '/videos/old.mp4.part', 4096)"_s));
+        QVERIFY(raw.exec(u"INSERT INTO events (account_id, task_id, at, state, message) "
+                         "VALUES ('acc', 'old', 1767139200000, 'processing', 'from v%1')"_s.arg(version)));
+    }
+
+    auto store = openStore(path);
+    QVERIFY(store);
+    // Nothing of the old file is lost...
+    const QList<TaskRecord> tasks = store->loadTasks();
+    QCOMPARE(tasks.size(), 1);
+    QCOMPARE(tasks.at(0).partialPath, u"/videos/old.mp4.part"_s);
+    QCOMPARE(tasks.at(0).bytesReceived, 4096);
+    QCOMPARE(store->loadAccounts().value(0).displayName, u"Kept"_s);
+    QCOMPARE(store->loadHistory({u"acc"_s, u"old"_s}).value(0).message, u"from v%1"_s.arg(version));
+    store.reset();
+
+    // ...and the file now has exactly the schema a new store gets.
+    const QString freshPath = dir.filePath(u"fresh.sqlite"_s);
+    QVERIFY(openStore(freshPath));
+    auto schemaOf = [](const QString &file) {
+        RawDb raw(file);
+        QSqlQuery query(raw.db());
+        QStringList tables;
+        // Column lists per table, not the DDL text: ALTER TABLE and CREATE TABLE word it differently.
+        query.exec(u"SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite%' "
+                   "ORDER BY name"_s);
+        while (query.next())
+            tables << query.value(0).toString();
+        QStringList columns;
+        for (const QString &table : std::as_const(tables)) {
+            QSqlQuery info(raw.db());
+            info.exec(u"PRAGMA table_info(%1)"_s.arg(table));
+            while (info.next())
+                columns << table + u'.' + info.value(1).toString() + u' ' + info.value(2).toString();
+        }
+        return tables + columns;
+    };
+    QCOMPARE(schemaOf(path), schemaOf(freshPath));
+    RawDb raw(path);
+    QCOMPARE(raw.scalar(u"SELECT value FROM meta WHERE key = 'schema_version'"_s).toInt(), TaskStore::schemaVersion());
+    QCOMPARE(raw.scalar(u"PRAGMA integrity_check"_s).toString(), u"ok"_s);
 }
 
 void TestTaskStore::newerSchemaIsRefused()

@@ -76,11 +76,21 @@ const std::array schemaV1{
     u"CREATE INDEX events_by_task ON events (account_id, task_id, id)"_s,
 };
 
-// Entry i turns version i + 1 into version i + 2, inside the caller's transaction. Version 2 is
-// one function appended here (e.g. `q.exec(u"ALTER TABLE tasks ADD thumbnail BLOB"_s)`) and
-// currentVersion = 2.
+// Entry i turns version i + 1 into version i + 2, inside the caller's transaction. A new
+// version is one function appended here and a bump of currentVersion; tst_taskstore keeps a
+// hand-built file of every earlier version and fails until the new one's is added.
 using MigrationStep = bool (*)(QSqlQuery &query);
-constexpr std::array<MigrationStep, StoreSchema::currentVersion - 1> migrationSteps{};
+
+// Version 2: partial files that belong to no task and that the user chose to keep, so they
+// are not offered for deletion again on every start.
+bool addKeptPartials(QSqlQuery &query)
+{
+    return query.exec(u"CREATE TABLE kept_partials ("
+                      "  path TEXT PRIMARY KEY NOT NULL,"
+                      "  kept_at INTEGER)"_s);
+}
+
+constexpr std::array<MigrationStep, StoreSchema::currentVersion - 1> migrationSteps{&addKeptPartials};
 
 QString errorText(const QSqlError &error)
 {

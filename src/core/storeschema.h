@@ -12,7 +12,7 @@ class QSqlDatabase;
 class StoreSchema
 {
 public:
-    static constexpr int currentVersion = 1;
+    static constexpr int currentVersion = 2;
     static constexpr int busyTimeoutMs = 5000;
 
     // For QSqlDatabase::setConnectOptions(), so the busy timeout holds from the first statement.

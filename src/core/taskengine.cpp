@@ -731,6 +731,26 @@ void TaskEngine::removeTask(const TaskKey &key)
     emit taskRemoved(row);
 }
 
+QSet<QString> TaskEngine::partialPathsInUse() const
+{
+    QSet<QString> paths;
+    for (const TaskRecord &record : m_tasks) {
+        if (!record.partialPath.isEmpty())
+            paths.insert(record.partialPath);
+    }
+    return paths;
+}
+
+QStringList TaskEngine::downloadFolders() const
+{
+    QStringList folders;
+    for (const Account &account : m_accounts) {
+        if (!account.downloadDir.isEmpty() && !folders.contains(account.downloadDir))
+            folders << account.downloadDir;
+    }
+    return folders;
+}
+
 // ---- helpers --------------------------------------------------------------------------------
 
 QString TaskEngine::renderFileName(const TaskRecord &record, const Account &owner) const

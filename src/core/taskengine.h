@@ -93,6 +93,10 @@ public:
 
     // Smoothed transfer rate of a running download, bytes per second (0 when not downloading).
     double downloadSpeed(const TaskKey &key) const { return m_speeds.value(key).bytesPerSecond; }
+    // For OrphanPartials: the partial files the tasks in memory use (some may not be committed
+    // to the store yet) and the folders the accounts save into.
+    QSet<QString> partialPathsInUse() const;
+    QStringList downloadFolders() const;
 
     TaskPoller *poller() const { return m_poller; }
     VideoDownloader *downloader() const { return m_downloader; }

@@ -11,7 +11,9 @@
 #include "demobackend.h"
 #include "emptystatepage.h"
 #include "filterbar.h"
+#include "logging.h"
 #include "noticearea.h"
+#include "orphanpartialsdialog.h"
 #include "previewpane.h"
 #include "taskdetailspanel.h"
 #include "taskengine.h"
@@ -442,6 +444,8 @@ void MainWindow::connectContext()
     });
     if (!m_context->storeNotice().isEmpty())
         ui->noticeArea->showNotice(u"store"_s, NoticeArea::Level::Warning, m_context->storeNotice());
+    // After the first paint: the scan reads folders and the store on a pool thread.
+    QTimer::singleShot(0, this, &MainWindow::scanForOrphanPartials);
 }
 
 // ---- settings -------------------------------------------------------------------------------
@@ -917,6 +921,53 @@ void MainWindow::offerClipboardIds(const QStringList &ids)
                                tr("The clipboard holds %n new task ID(s).", nullptr, int(ids.size())), {add});
 }
 
+void MainWindow::scanForOrphanPartials()
+{
+    const TaskEngine *engine = m_context->engine();
+    const QString storePath = m_context->storePath();
+    const QStringList folders = engine->downloadFolders();
+    const QSet<QString> inUse = engine->partialPathsInUse();
+    QPointer<MainWindow> self(this);
+    QThreadPool::globalInstance()->start([self, storePath, folders, inUse] {
+        OrphanPartials::ScanResult result = OrphanPartials::scan(storePath, folders, inUse);
+        QMetaObject::invokeMethod(qApp, [self, result] {
+            if (self)
+                self->offerOrphanPartials(result);
+        });
+    });
+}
+
+void MainWindow::offerOrphanPartials(OrphanPartials::ScanResult result)
+{
+    if (!result.error.isEmpty()) {
+        qCWarning(lcStore) << "cannot look for partial files without a task:" << result.error;
+        return;
+    }
+    // A download that started while the scan ran has a task after all.
+    const QSet<QString> inUse = m_context->engine()->partialPathsInUse();
+    result.files.removeIf([&inUse](const OrphanPartials::File &file) { return inUse.contains(file.path); });
+    if (result.files.isEmpty()) {
+        ui->noticeArea->removeNotice(u"orphans"_s);
+        return;
+    }
+    auto *review = new QAction(tr("Review…"));
+    review->setObjectName(u"reviewOrphanPartials"_s);
+    const QList<OrphanPartials::File> files = result.files;
+    connect(review, &QAction::triggered, this, [this, files] {
+        auto *dialog = new OrphanPartialsDialog(m_context->storePath(), files, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    // English plurals spelled out: no translation is loaded for the source language.
+    const QString size = TaskListModel::formatBytes(OrphanPartials::totalSize(files));
+    const QString text = files.size() == 1
+        ? tr("1 unfinished download (%1) in your download folders belongs to no task in the list.").arg(size)
+        : tr("%n unfinished downloads (%1) in your download folders belong to no task in the list.", nullptr,
+             int(files.size()))
+              .arg(size);
+    ui->noticeArea->showNotice(u"orphans"_s, NoticeArea::Level::Info, text, {review});
+}
+
 void MainWindow::onTaskEvent(const TaskEvent &event)
 {
     if (event.state != TaskState::Failed && event.state != TaskState::Expired)
@@ -989,17 +1040,27 @@ void MainWindow::readDroppedFiles(const QStringList &paths)
 
 void MainWindow::exportTaskList()
 {
+    // Window-modal and asynchronous: no nested event loop while the user picks a name.
     const QString jsonFilter = tr("JSON (*.json)");
     const QString csvFilter = tr("CSV (*.csv)");
-    QString filter = jsonFilter;
-    QString path = QFileDialog::getSaveFileName(this, tr("Export Task List"), tr("tasks.json"),
-                                                jsonFilter + u";;"_s + csvFilter, &filter);
-    if (path.isEmpty())
-        return;
-    // The chosen filter decides the format when the name has no extension of its own.
-    if (!path.endsWith(".json"_L1, Qt::CaseInsensitive) && !path.endsWith(".csv"_L1, Qt::CaseInsensitive))
-        path += filter == csvFilter ? ".csv"_L1 : ".json"_L1;
+    auto *dialog = new QFileDialog(this, tr("Export Task List"));
+    dialog->setObjectName(u"exportTaskListDialog"_s);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setNameFilters({jsonFilter, csvFilter});
+    dialog->selectFile(tr("tasks.json"));
+    connect(dialog, &QFileDialog::fileSelected, this, [this, dialog, csvFilter](const QString &file) {
+        QString path = file;
+        // The chosen filter decides the format when the name has no extension of its own.
+        if (!path.endsWith(".json"_L1, Qt::CaseInsensitive) && !path.endsWith(".csv"_L1, Qt::CaseInsensitive))
+            path += dialog->selectedNameFilter() == csvFilter ? ".csv"_L1 : ".json"_L1;
+        exportTaskListTo(path);
+    });
+    dialog->open();
+}
 
+void MainWindow::exportTaskListTo(const QString &path)
+{
     QList<TaskRecord> records = selectedRecords();
     if (records.isEmpty()) {
         const TaskEngine *engine = m_context->engine();
@@ -1031,10 +1092,18 @@ void MainWindow::exportTaskList()
 
 void MainWindow::importTaskList()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Import Task List"), {},
-                                                      tr("Task lists (*.json *.csv);;All files (*)"));
-    if (path.isEmpty())
-        return;
+    auto *dialog = new QFileDialog(this, tr("Import Task List"));
+    dialog->setObjectName(u"importTaskListDialog"_s);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptOpen);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    dialog->setNameFilters({tr("Task lists (*.json *.csv)"), tr("All files (*)")});
+    connect(dialog, &QFileDialog::fileSelected, this, &MainWindow::importTaskListFrom);
+    dialog->open();
+}
+
+void MainWindow::importTaskListFrom(const QString &path)
+{
     QPointer<MainWindow> self(this);
     QThreadPool::globalInstance()->start([self, path] {
         QList<TaskListExchange::ImportedTask> tasks;

@@ -2,6 +2,7 @@
 
 #include "taskactions.h"
 #include "taskkey.h"
+#include "orphanpartials.h"
 #include "tasklistexchange.h"
 
 #include <QHash>
@@ -109,10 +110,14 @@ private:
     void pasteFromClipboard();
     void readDroppedFiles(const QStringList &paths);
     void exportTaskList();
+    void exportTaskListTo(const QString &path);
     void importTaskList();
+    void importTaskListFrom(const QString &path);
     void addImportedTasks(const QString &path, const QList<TaskListExchange::ImportedTask> &tasks,
                           const QString &error);
     void offerClipboardIds(const QStringList &ids);
+    void scanForOrphanPartials();
+    void offerOrphanPartials(OrphanPartials::ScanResult result);
     void showAbout();
     void onTaskEvent(const TaskEvent &event);
 
