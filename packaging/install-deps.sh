@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
     # build
     cmake ninja-build g++ ccache pkg-config
+    # fuzzing (fuzz/, ctest fuzz_smoke): clang with its libFuzzer and sanitizer runtimes
+    clang libclang-rt-14-dev
     # Qt 6.4: Core/Network/Sql for the engine, Widgets/Gui for the window, Test for the suites
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libgl-dev qt6-qpa-plugins

@@ -114,6 +114,8 @@ private slots:
     void malformedBodies_data();
     void malformedBodies();
     void messagesNeverQuoteKeysOrHeaders();
+    void providerWordsNeverPassKeysOn_data();
+    void providerWordsNeverPassKeysOn();
     void unexpected4xxNamesStatus_data();
     void unexpected4xxNamesStatus();
 };
@@ -993,6 +995,44 @@ void TestProviders::messagesNeverQuoteKeysOrHeaders()
     QVERIFY(!result.message.contains(u"HEADERSECRET"_s));
     QVERIFY(!result.message.contains(u"HEADERKEY"_s));
     QVERIFY2(result.message.contains(u"Incorrect API key provided"_s), qPrintable(result.message));
+}
+
+void TestProviders::providerWordsNeverPassKeysOn_data()
+{
+    QTest::addColumn<QString>("provider");
+    QTest::addColumn<int>("httpStatus");
+    QTest::addColumn<QByteArray>("body");
+
+    // Found by fuzz_replyparsers: JSON error fields were quoted whole, unlike raw bodies.
+    QTest::newRow("openai 400 error.message") << u"openai"_s << 400
+        << R"({"error":{"message":"Incorrect API key provided: sk-proj-AbCdEf1234567890XYZ","code":"invalid_api_key"}})"_ba;
+    QTest::newRow("openai failed task") << u"openai"_s << 200
+        << R"({"id":"video_1","status":"failed","error":{"message":"upstream refused key sk-AbCdEf1234567890XYZ"}})"_ba;
+    QTest::newRow("mixroute envelope code and message") << u"mixroute"_s << 400
+        << R"({"code":"invalid_token","message":"Bearer sk-AbCdEf1234567890XYZ is not valid","data":null})"_ba;
+    QTest::newRow("mixroute upstream output.message") << u"mixroute"_s << 200
+        << R"({"code":"success","data":{"status":"FAILURE","data":{"output":{"message":"key ak-AbCdEf1234567890XYZ"}}}})"_ba;
+    QTest::newRow("task-gateway envelope message") << u"task-gateway"_s << 200
+        << R"({"code":1001,"message":"token sk_AbCdEf1234567890XYZ expired"})"_ba;
+    QTest::newRow("minimax status_msg") << u"minimax"_s << 200
+        << R"({"task_id":"1","base_resp":{"status_code":2049,"status_msg":"invalid api key sk-AbCdEf1234567890XYZ"}})"_ba;
+    QTest::newRow("mingyan failed task") << u"mingyan"_s << 200
+        << R"({"id":"sd2_1","status":"failed","error":"jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.AbCdEf1234567890XYZ"})"_ba;
+}
+
+void TestProviders::providerWordsNeverPassKeysOn()
+{
+    QFETCH(QString, provider);
+    QFETCH(int, httpStatus);
+    QFETCH(QByteArray, body);
+
+    const ProviderAdapter &subject = adapter(provider);
+    const PollResult result = subject.parseQueryReply(reply(subject, u"1234567890"_s, httpStatus, body));
+    const QString shown = result.message + u'|' + result.snapshot.errorMessage;
+    QVERIFY2(!result.message.isEmpty() || !result.snapshot.errorMessage.isEmpty(), qPrintable(shown));
+    QVERIFY2(!shown.contains(u"1234567890XYZ"_s), qPrintable(shown));
+    // The provider's other words still come through.
+    QVERIFY2(shown.contains(u"…"_s), qPrintable(shown));
 }
 
 void TestProviders::unexpected4xxNamesStatus_data()

@@ -143,8 +143,16 @@ QString JsonReply::excerpt(const QByteArray &body, int maxChars)
         if (c.category() == QChar::Other_Control || c == QChar::ReplacementCharacter)
             c = u' ';
     }
-    text = text.simplified();
+    text = maskSecrets(text.simplified());
+    if (text.size() > maxChars) {
+        text.truncate(maxChars);
+        text += u'…';
+    }
+    return text;
+}
 
+QString JsonReply::maskSecrets(QString text)
+{
     // A body may echo credentials ("Incorrect API key provided: sk-..."): never pass them on.
     static const QRegularExpression keys(uR"((\b(?:sk|pk|rk|ak)[-_][A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]+)"_s);
     static const QRegularExpression bearer(uR"(\b(Bearer|Basic)\s+\S+)"_s, QRegularExpression::CaseInsensitiveOption);
@@ -152,11 +160,6 @@ QString JsonReply::excerpt(const QByteArray &body, int maxChars)
     text.replace(keys, u"\\1…"_s);
     text.replace(bearer, u"\\1 …"_s);
     text.replace(jwt, u"…"_s);
-
-    if (text.size() > maxChars) {
-        text.truncate(maxChars);
-        text += u'…';
-    }
     return text;
 }
 
@@ -202,7 +205,7 @@ QString JsonReply::errorText(const QJsonObject &object)
     for (const QLatin1StringView path : paths) {
         const QString candidate = textAt(object, path);
         if (!candidate.isEmpty() && !isSuccessWord(candidate))
-            return candidate;
+            return maskSecrets(candidate);
     }
     return {};
 }

@@ -27,13 +27,17 @@ public:
     static PollResult notATask(const HttpResponse &response, const QJsonObject &root);
     // One line, no control characters, anything looking like a key masked, cut at maxChars.
     static QString excerpt(const QByteArray &body, int maxChars = 100);
+    // The text with anything shaped like an API key, a Bearer/Basic credential or a JWT cut
+    // short, for provider words quoted in messages.
+    static QString maskSecrets(QString text);
 
     // The value at a dotted path ("error.message", "task_result.videos.0.url").
     static QJsonValue valueAt(const QJsonObject &object, QLatin1StringView path);
     // A string, or an integer's exact digits; empty for anything else.
     static QString text(const QJsonValue &value);
     static QString textAt(const QJsonObject &object, QLatin1StringView path) { return text(valueAt(object, path)); }
-    // The provider's own error words from the usual places (error.message, error, message, ...).
+    // The provider's own error words from the usual places (error.message, error, message, ...),
+    // with anything key-shaped masked.
     static QString errorText(const QJsonObject &object);
     // The digits of an integer field as written in the raw body (first occurrence of the key),
     // so that ids beyond 2^53 or 2^63 keep every digit. Empty if the value is not an integer.

@@ -43,7 +43,7 @@ bool MinimaxProtocol::applyBaseResp(const QJsonObject &object, const TaskSnapsho
     const qint64 code = JsonReply::textAt(object, "base_resp.status_code"_L1).toLongLong();
     if (code == 0)
         return false;
-    const QString message = JsonReply::textAt(object, "base_resp.status_msg"_L1);
+    const QString message = JsonReply::maskSecrets(JsonReply::textAt(object, "base_resp.status_msg"_L1));
     const QString quoted = codeAndMessage(code, message);
 
     switch (code) {
@@ -134,7 +134,7 @@ VideoSource MinimaxProtocol::parseFilesRetrieve(const HttpResponse &response, QS
     const qint64 code = JsonReply::textAt(root, "base_resp.status_code"_L1).toLongLong();
     if (code != 0) {
         return fail(QCoreApplication::translate("MinimaxProtocol", "The file lookup failed (error %1).")
-                        .arg(codeAndMessage(code, JsonReply::textAt(root, "base_resp.status_msg"_L1))));
+                        .arg(codeAndMessage(code, JsonReply::maskSecrets(JsonReply::textAt(root, "base_resp.status_msg"_L1)))));
     }
     if (!response.isHttpSuccess())
         return fail(JsonReply::notATask(response, root).message);

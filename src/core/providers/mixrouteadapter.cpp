@@ -47,9 +47,9 @@ QString failureReason(const QJsonObject &task)
         const QJsonObject upstream = task.value("data"_L1).toObject();
         reason = JsonReply::errorText(upstream);
         if (reason.isEmpty())
-            reason = JsonReply::textAt(upstream, "output.message"_L1);
+            reason = JsonReply::maskSecrets(JsonReply::textAt(upstream, "output.message"_L1));
         if (reason.isEmpty())
-            reason = JsonReply::textAt(upstream, "task_status_msg"_L1);
+            reason = JsonReply::maskSecrets(JsonReply::textAt(upstream, "task_status_msg"_L1));
     }
     return reason.isEmpty() ? JsonReply::defaultFailureMessage() : reason;
 }
@@ -97,8 +97,8 @@ PollResult MixrouteAdapter::parseQueryReply(const HttpResponse &response) const
         return parseTask(response, root);
     }
 
-    const QString code = JsonReply::textAt(root, "code"_L1);
-    const QString message = JsonReply::textAt(root, "message"_L1);
+    const QString code = JsonReply::maskSecrets(JsonReply::textAt(root, "code"_L1));
+    const QString message = JsonReply::maskSecrets(JsonReply::textAt(root, "message"_L1));
     if (!isSuccessCode(code)) {
         // new-api answers an unknown ID with HTTP 400 {"code":"task_not_exist"}.
         if (code.compare("task_not_exist"_L1, Qt::CaseInsensitive) == 0

@@ -157,8 +157,8 @@ PollResult TaskGatewayAdapter::parseQueryReply(const HttpResponse &response) con
         return parseTask(response, root, {});
     }
 
-    const QString code = JsonReply::textAt(root, "code"_L1);
-    const QString message = JsonReply::textAt(root, "message"_L1);
+    const QString code = JsonReply::maskSecrets(JsonReply::textAt(root, "code"_L1));
+    const QString message = JsonReply::maskSecrets(JsonReply::textAt(root, "message"_L1));
     const QJsonObject data = root.value("data"_L1).toObject();
 
     if (!isSuccessCode(code)) {
