@@ -134,7 +134,11 @@ bool CliTestHarness::waitForOutput(const QByteArray &needle, int timeoutMs)
 
 void CliTestHarness::killHard()
 {
-    ::kill(pid_t(m_process->processId()), SIGKILL);
+    // processId() is 0 once the process has ended, and kill(0) would hit our own group.
+    const pid_t pid = pid_t(m_process->processId());
+    if (m_process->state() == QProcess::NotRunning || pid <= 0)
+        return;
+    ::kill(pid, SIGKILL);
     QDeadlineTimer deadline(10'000);
     while (m_process->state() != QProcess::NotRunning && !deadline.hasExpired())
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
