@@ -19,6 +19,8 @@ packages=(
     xvfb xauth
     # fonts so the window renders text anywhere
     fonts-dejavu-core
+    # chattr: a read-only download folder even root cannot write to (tst_clifaults)
+    e2fsprogs
 )
 
 run_as_root() {

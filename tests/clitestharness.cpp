@@ -3,9 +3,16 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
 #include <QTest>
 
 #include <csignal>
+#ifdef Q_OS_UNIX
+#include <sys/resource.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -35,6 +42,41 @@ QJsonObject CliTestHarness::Result::summary() const
     return summaries.size() == 1 ? summaries.first() : QJsonObject();
 }
 
+QHash<QString, CliTestHarness::StoredTask> CliTestHarness::readStore(const QString &storePath, QString *integrity)
+{
+    QHash<QString, StoredTask> rows;
+    const QString connection = u"probe-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
+        db.setDatabaseName(storePath);
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (integrity) {
+                integrity->clear();
+                if (query.exec(u"PRAGMA integrity_check"_s)) {
+                    QStringList lines;
+                    while (query.next())
+                        lines << query.value(0).toString();
+                    *integrity = lines.join(u'\n');
+                } else {
+                    *integrity = query.lastError().text();
+                }
+            }
+            if (query.exec(u"SELECT task_id, state, last_error, file_path, sha256, partial_path FROM tasks"_s)) {
+                while (query.next()) {
+                    rows.insert(query.value(0).toString(),
+                                {query.value(1).toString(), query.value(2).toString(), query.value(3).toString(),
+                                 query.value(4).toString(), query.value(5).toString()});
+                }
+            }
+        } else if (integrity) {
+            *integrity = db.lastError().text();
+        }
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return rows;
+}
+
 CliTestHarness::CliTestHarness() = default;
 
 CliTestHarness::~CliTestHarness()
@@ -59,6 +101,18 @@ void CliTestHarness::start(const QStringList &arguments, const QByteArray &stdin
     m_process->setProcessEnvironment(env);
     QObject::connect(m_process, &QProcess::readyReadStandardOutput, [this] { m_out += m_process->readAllStandardOutput(); });
     QObject::connect(m_process, &QProcess::readyReadStandardError, [this] { m_err += m_process->readAllStandardError(); });
+#ifdef Q_OS_UNIX
+    if (m_fileSizeLimit >= 0) {
+        const rlim_t limit = rlim_t(m_fileSizeLimit);
+        // Runs in the child between fork and exec: only async-signal-safe calls.
+        m_process->setChildProcessModifier([limit] {
+            rlimit lowered{};
+            ::getrlimit(RLIMIT_FSIZE, &lowered);
+            lowered.rlim_cur = limit;
+            ::setrlimit(RLIMIT_FSIZE, &lowered);
+        });
+    }
+#endif
     m_process->start(QString::fromUtf8(REELKEEP_CLI_PATH), arguments);
     QVERIFY2(m_process->waitForStarted(10'000), qPrintable(m_process->errorString()));
     if (!stdinData.isEmpty())
@@ -80,7 +134,11 @@ bool CliTestHarness::waitForOutput(const QByteArray &needle, int timeoutMs)
 
 void CliTestHarness::killHard()
 {
-    ::kill(pid_t(m_process->processId()), SIGKILL);
+    // processId() is 0 once the process has ended, and kill(0) would hit our own group.
+    const pid_t pid = pid_t(m_process->processId());
+    if (m_process->state() == QProcess::NotRunning || pid <= 0)
+        return;
+    ::kill(pid, SIGKILL);
     QDeadlineTimer deadline(10'000);
     while (m_process->state() != QProcess::NotRunning && !deadline.hasExpired())
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QProcess>
@@ -26,11 +27,27 @@ public:
         bool allLinesAreJson = true;
     };
 
+    // One row of the store's tasks table, read directly (not through TaskStore) so a test sees
+    // exactly what a crash left on disk.
+    struct StoredTask
+    {
+        QString state;
+        QString lastError;
+        QString filePath;
+        QString sha256;
+        QString partialPath;
+    };
+    // task ID -> row; *integrity gets PRAGMA integrity_check's answer ("ok" when sound).
+    static QHash<QString, StoredTask> readStore(const QString &storePath, QString *integrity = nullptr);
+
     CliTestHarness();
     ~CliTestHarness();
 
     void setApiKey(const QByteArray &key) { m_apiKey = key; }
     void unsetApiKey() { m_apiKey.clear(); m_unsetKey = true; }
+    // Runs the next start()s with RLIMIT_FSIZE at this many bytes (-1: inherited), like
+    // `ulimit -f`: the CLI's files cannot grow past it, as on a full disk.
+    void setFileSizeLimit(qint64 bytes) { m_fileSizeLimit = bytes; }
     // Starts the CLI; returns at once.
     void start(const QStringList &arguments, const QByteArray &stdinData = {});
     // Spins the event loop until the CLI exits (or timeoutMs passes: then kills it and fails).
@@ -39,11 +56,14 @@ public:
     bool waitForOutput(const QByteArray &needle, int timeoutMs = 30'000);
     void killHard();   // SIGKILL, like a crash or the OOM killer
     QByteArray currentOut() const { return m_out; }
+    qint64 processId() const { return m_process ? m_process->processId() : 0; }
+    bool isRunning() const { return m_process && m_process->state() != QProcess::NotRunning; }
 
 private:
     QProcess *m_process = nullptr;
     QByteArray m_apiKey = "test-key";
     bool m_unsetKey = false;
+    qint64 m_fileSizeLimit = -1;
     QByteArray m_out;
     QByteArray m_err;
 };

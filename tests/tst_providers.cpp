@@ -960,6 +960,9 @@ void TestProviders::malformedBodies_data()
         QTest::addRow("%s html without title", p.constData())
             << provider << "<html><body>Service Unavailable</body></html>"_ba << u"web page"_s;
         QTest::addRow("%s no status", p.constData()) << provider << R"({"foo":"bar"})"_ba << u"no task status"_s;
+        QTest::addRow("%s binary", p.constData())
+            << provider << QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\x56\x2a\x2e\x49\x2c", 16)
+            << u"16 bytes of binary data"_s;
     }
 }
 

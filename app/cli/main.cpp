@@ -7,11 +7,17 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
 int main(int argc, char *argv[])
 {
+#ifdef SIGXFSZ
+    // Past a file-size limit (ulimit -f, RLIMIT_FSIZE) the kernel would kill us mid-download;
+    // ignored, the write fails with EFBIG and the download reports the disk full, keeping its part.
+    std::signal(SIGXFSZ, SIG_IGN);
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Reelkeep"));
     QCoreApplication::setApplicationName(QStringLiteral("Reelkeep"));

@@ -15,6 +15,8 @@
 #include <QMessageBox>
 #include <QTimer>
 
+#include <csignal>
+
 using namespace Qt::StringLiterals;
 
 namespace
@@ -33,6 +35,11 @@ QString instanceName(const QString &storePath)
 
 int main(int argc, char *argv[])
 {
+#ifdef SIGXFSZ
+    // Past a file-size limit (ulimit -f, RLIMIT_FSIZE) the kernel would kill us mid-download;
+    // ignored, the write fails with EFBIG and the download reports the disk full, keeping its part.
+    std::signal(SIGXFSZ, SIG_IGN);
+#endif
     QApplication app(argc, argv);
     QApplication::setOrganizationName(u"Reelkeep"_s);
     QApplication::setApplicationName(u"Reelkeep"_s);

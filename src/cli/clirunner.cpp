@@ -164,10 +164,17 @@ void CliRunner::onTaskChanged(int row, TaskEngine::Changes changes)
     const std::pair<TaskState, int> now{record.state, progress};
     const QString message = m_pendingMessage.take(record.key.taskId);
     const bool failed = record.state == TaskState::Failed || record.state == TaskState::Expired;
+    // A new error in the same state (a reply that could not be read, a download that will be
+    // retried) is news too: without it the user would watch a task stand still, not knowing why.
+    const bool newError = record.lastError != m_lastReportedError.value(record.key.taskId);
+    if (newError)
+        m_lastReportedError.insert(record.key.taskId, record.lastError);
     // Saved is reported by the "downloaded" event (with its path and digest) right after.
-    if (m_lastReported.value(record.key.taskId) != now && record.state != TaskState::Saved) {
+    if ((m_lastReported.value(record.key.taskId) != now || (newError && !record.lastError.isEmpty()))
+        && record.state != TaskState::Saved) {
         m_lastReported.insert(record.key.taskId, now);
-        m_reporter->taskStatus(record, progress, failed ? record.lastError : message);
+        m_reporter->taskStatus(record, progress,
+                               failed || (message.isEmpty() && newError) ? record.lastError : message);
     }
     scheduleDoneCheck();
 }

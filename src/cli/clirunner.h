@@ -53,6 +53,7 @@ private:
     QString m_accountId;
     QHash<QString, std::pair<TaskState, int>> m_lastReported; // task ID -> (state, progress)
     QHash<QString, QString> m_pendingMessage;                 // task ID -> event message to report
+    QHash<QString, QString> m_lastReportedError;              // task ID -> last error reported
     bool m_doneCheckQueued = false;
     bool m_finished = false;
     bool m_accountHalted = false;

@@ -5,6 +5,7 @@
 #include "logging.h"
 #include "provideradapter.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
@@ -176,6 +177,8 @@ bool DownloadJob::preparePartial()
         const bool inside = QFileInfo(info.absolutePath()).canonicalFilePath() == canonicalDir;
         if (inside && info.fileName().endsWith(".part"_L1) && !info.isSymLink()
             && (info.isFile() || !info.exists())) {
+            if (!info.exists() && adoptRenamedFile(canonicalDir, info.fileName()))
+                return false;
             path = canonicalDir + u'/' + info.fileName();
             resume = info.exists() && m_request.source.kind == VideoSource::Kind::Url;
         } else {
@@ -199,6 +202,44 @@ bool DownloadJob::preparePartial()
         m_etag = m_request.etag;
     qCDebug(lcDownload) << "partial" << QFileInfo(path).fileName() << "at" << m_file.size();
     return true;
+}
+
+// A crash between renaming the finished file and recording it as saved leaves the whole video
+// under its final name and no partial file. Downloading it again would put a second copy
+// beside it ("clip (2).mp4"); a file of exactly the announced size that is a video, where our
+// rename put it, is taken as that video instead.
+bool DownloadJob::adoptRenamedFile(const QString &canonicalDir, const QString &partialName)
+{
+    if (m_request.partialTotalBytes <= 0 || !partialName.endsWith(".part"_L1))
+        return false;
+    const QString base = baseNameOf(partialName.chopped(5));
+    static const QStringList extensions{u"mp4"_s, u"mov"_s, u"webm"_s, u"mkv"_s, u"avi"_s, u"ts"_s};
+    for (const QString &ext : extensions) {
+        const QFileInfo candidate(canonicalDir + u'/' + base + u'.' + ext);
+        if (!candidate.isFile() || candidate.isSymLink() || candidate.size() != m_request.partialTotalBytes)
+            continue;
+        QFile file(candidate.filePath());
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray head = file.read(VideoSniffer::PreferredHeadBytes);
+        const VideoSniffer::Kind kind = VideoSniffer::sniff(head, true);
+        if (!VideoSniffer::isVideo(kind) || VideoSniffer::extensionFor(kind, {}) != ext)
+            continue;
+        file.seek(0);
+        QCryptographicHash hash(QCryptographicHash::Sha256);
+        if (!hash.addData(&file))
+            continue;
+        qCDebug(lcDownload) << "adopting" << candidate.fileName() << ": renamed before the last run ended";
+        DownloadResult result;
+        result.status = DownloadResult::Status::Saved;
+        result.filePath = candidate.filePath();
+        result.etag = m_request.etag;
+        result.bytes = candidate.size();
+        result.sha256Hex = hash.result().toHex();
+        finish(result);
+        return true;
+    }
+    return false;
 }
 
 void DownloadJob::sendRequest(const QUrl &url)

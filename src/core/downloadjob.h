@@ -53,6 +53,7 @@ private:
 
     void begin();
     bool preparePartial();
+    bool adoptRenamedFile(const QString &canonicalDir, const QString &partialName);
     void sendRequest(const QUrl &url);
     void dropReply();
     bool handleHead();

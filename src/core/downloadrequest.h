@@ -20,6 +20,7 @@ struct DownloadRequest
                                  // made safe and unique by the downloader
     QString partialPath;         // an earlier partial file to resume; empty for a fresh start
     QByteArray etag;             // validator of that partial file (If-Range)
+    qint64 partialTotalBytes = -1; // size of the whole file, if an earlier run learned it
     QDateTime urlExpiresAt;      // if known and past, the URL is not even tried (Expired)
     bool allowHttp2 = false;     // Qt's HTTP/2 has had memory bugs on large bodies
     int inactivityTimeoutMs = 60'000;

@@ -87,6 +87,9 @@ void HttpFetcher::startRequest(const QUrl &url)
         return;
     m_body.clear();
     m_reply = m_manager->get(makeRequest(url, m_credentials, true));
+    // Without a bound the network thread reads ahead of us, and a 50 MB page sent where a small
+    // JSON was expected would sit in memory whole before onReadyRead() could refuse it.
+    m_reply->setReadBufferSize(ReadBufferBytes);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpFetcher::onReadyRead);
     connect(m_reply, &QNetworkReply::downloadProgress, m_inactivityTimer, qOverload<>(&QTimer::start));
     connect(m_reply, &QNetworkReply::finished, this, &HttpFetcher::onFinished);

@@ -35,6 +35,8 @@ public:
         return get(manager, url, credentials, Options{}, parent);
     }
 
+    static constexpr qint64 ReadBufferBytes = 256 * 1024;
+
     void abort();
 
 signals:

@@ -505,6 +505,7 @@ void TaskEngine::startResolvedDownload(const TaskKey &key, const VideoSource &so
     request.fileName = renderFileName(*record, *owner);
     request.partialPath = record->partialPath;
     request.etag = record->etag;
+    request.partialTotalBytes = record->bytesTotal;
     if (source.kind == VideoSource::Kind::Url)
         request.urlExpiresAt = UrlExpiry::expiryOf(source.url);
     request.allowHttp2 = m_options.allowHttp2;

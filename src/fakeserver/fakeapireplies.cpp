@@ -1,5 +1,7 @@
 #include "fakeapireplies.h"
 
+#include <algorithm>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -415,6 +417,54 @@ FakeHttpResponse FakeApiReplies::htmlErrorPage()
         "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head>"
         "<body><h1>Checking your browser before accessing the site.</h1>"
         "<p>This process is automatic.</p></body></html>");
+}
+
+FakeHttpResponse FakeApiReplies::badReply(FakeTaskSpec::BadReply kind)
+{
+    using BadReply = FakeTaskSpec::BadReply;
+    switch (kind) {
+    case BadReply::TruncatedJson:
+        return FakeHttpResponse::rawJson(200, "{\"code\":200,\"data\":{\"status\":\"processing\",\"progress\":4");
+    case BadReply::MalformedJson:
+        return FakeHttpResponse::rawJson(200, "{status: 'processing', progress: 40,}");
+    case BadReply::HtmlPage:
+        return htmlErrorPage();
+    case BadReply::HtmlAsJson: {
+        FakeHttpResponse response = htmlErrorPage();
+        response.setHeader("Content-Type", "application/json");
+        return response;
+    }
+    case BadReply::EmptyBody:
+        return FakeHttpResponse::rawJson(200, QByteArray());
+    case BadReply::HugeBody: {
+        // Valid JSON all the way: only its size is wrong.
+        FakeHttpResponse response = FakeHttpResponse::rawJson(200, QByteArray());
+        static const QByteArray head = "{\"status\":\"processing\",\"padding\":\"";
+        static const QByteArray tail = "\"}";
+        const qint64 total = FakeTaskSpec::hugeReplyBytes;
+        response.streamLength = total;
+        response.streamChunk = [total](qint64 offset, qint64 maxLength) {
+            const qint64 end = std::min(total, offset + maxLength);
+            QByteArray chunk(end - offset, 'x');
+            for (qint64 i = offset; i < std::min<qint64>(end, head.size()); ++i)
+                chunk[i - offset] = head.at(i);
+            for (qint64 i = std::max(offset, total - tail.size()); i < end; ++i)
+                chunk[i - offset] = tail.at(i - (total - tail.size()));
+            return chunk;
+        };
+        return response;
+    }
+    case BadReply::BinaryGarbage: {
+        QByteArray bytes(4096, Qt::Uninitialized);
+        quint32 x = 2463534242u;
+        for (char &c : bytes) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            c = char(x);
+        }
+        return FakeHttpResponse::withBody(200, "application/octet-stream", bytes);
+    }
+    }
+    return htmlErrorPage();
 }
 
 FakeHttpResponse FakeApiReplies::contentNotReady(const QString &statusWord)

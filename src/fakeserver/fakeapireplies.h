@@ -67,6 +67,7 @@ public:
     static FakeHttpResponse serverError(int index); // 500, 502, 503 in turn
     static FakeHttpResponse malformedJson();
     static FakeHttpResponse htmlErrorPage();
+    static FakeHttpResponse badReply(FakeTaskSpec::BadReply kind);
 
     // Byte routes.
     static FakeHttpResponse contentNotReady(const QString &statusWord);

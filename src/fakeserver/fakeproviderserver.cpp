@@ -321,6 +321,9 @@ FakeHttpResponse FakeProviderServer::Private::statusQuery(Route route, TaskState
     n -= std::max(0, spec.malformedJsonQueries);
     if (n <= spec.htmlErrorPageQueries)
         return FakeApiReplies::htmlErrorPage();
+    n -= std::max(0, spec.htmlErrorPageQueries);
+    if (n <= spec.badReplies.size())
+        return FakeApiReplies::badReply(spec.badReplies.at(n - 1));
 
     const int answered = ++task.answeredQueries;
     const qint64 now = QDateTime::currentSecsSinceEpoch();
@@ -378,7 +381,10 @@ FakeHttpResponse FakeProviderServer::Private::statusQuery(Route route, TaskState
             break;
         }
     }
-    return FakeApiReplies::status(route, spec, snapshot);
+    FakeHttpResponse response = FakeApiReplies::status(route, spec, snapshot);
+    if (!spec.statusContentType.isEmpty())
+        response.setHeader("Content-Type", spec.statusContentType);
+    return response;
 }
 
 FakeHttpResponse FakeProviderServer::Private::videoContent(const FakeHttpRequest &request, TaskState &task)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 // How one fake task behaves: which API shape answers for it, how it progresses (by number of
@@ -21,6 +22,19 @@ struct FakeTaskSpec
         MiniMax,             // GET /v1/query/video_generation?task_id= ; file_id -> /v1/files/retrieve?file_id=
         OpenAi               // GET /v1/videos/{id} ; bytes via /v1/videos/{id}/content (auth; redirects to the CDN)
     };
+
+    // A status reply that is wrong in one way (see badReplies).
+    enum class BadReply
+    {
+        TruncatedJson,  // 200 application/json, the object cut off mid-value
+        MalformedJson,  // 200 application/json, complete but not JSON ({status: 'queued',})
+        HtmlPage,       // 200 text/html error page where JSON is expected
+        HtmlAsJson,     // the same page claiming to be application/json
+        EmptyBody,      // 200 application/json with no body at all
+        HugeBody,       // 200 application/json of hugeReplyBytes (streamed, never held in memory)
+        BinaryGarbage   // 200 application/octet-stream of random-looking bytes
+    };
+    static constexpr qint64 hugeReplyBytes = 50 * 1024 * 1024;
 
     QString id;
     Shape shape = Shape::Mingyan;
@@ -54,4 +68,9 @@ struct FakeTaskSpec
     bool cdnServesHtml = false;      // the video URL answers 200 text/html instead of video
     bool ignoreRange = false;        // the CDN ignores Range and always answers 200 with the whole body
     int urlLifetimeSeconds = 3600;   // lifetime of signed URLs handed out
+    // Answered in this order to the status queries after the counted faults above, one each;
+    // the task does not move on meanwhile.
+    QList<BadReply> badReplies;
+    // Non-empty: every well-formed status reply claims this Content-Type (e.g. "text/html").
+    QByteArray statusContentType;
 };

@@ -88,6 +88,21 @@ bool JsonReply::parseObject(const HttpResponse &response, QJsonObject *object, P
         return false;
     }
 
+    // Binary data (a video, a compressed body) has no excerpt worth showing: it would only put
+    // mojibake and control characters on the user's screen.
+    const QByteArrayView head = QByteArrayView(body).first(std::min<qsizetype>(body.size(), 512));
+    const auto controls = std::count_if(head.begin(), head.end(), [](char c) {
+        const uchar u = uchar(c);
+        return (u < 0x20 && u != '\t' && u != '\n' && u != '\r') || u == 0x7f;
+    });
+    if (head.contains('\0') || controls * 20 > head.size()) {
+        *failure = unexpected(response, QCoreApplication::translate("JsonReply",
+                                                                    "The provider sent %1 bytes of binary data "
+                                                                    "instead of JSON.")
+                                            .arg(response.body.size()));
+        return false;
+    }
+
     // Qt refuses top-level scalars as a parse error; "not an object" is the truer message.
     if (!body.startsWith('{') && !body.startsWith('[')) {
         *failure = unexpected(
