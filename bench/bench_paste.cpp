@@ -76,8 +76,10 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const bool smoke = app.arguments().contains(u"--smoke"_s);
-    const int idCount = smoke ? 2'000 : 100'000;
-    const qint64 bytes = smoke ? (400 << 10) : (20 << 20);
+    // --ids N scales the text with the ID count (for profiling at a size between the two).
+    const qsizetype idsAt = app.arguments().indexOf(u"--ids"_s);
+    const int idCount = idsAt > 0 ? app.arguments().value(idsAt + 1).toInt() : smoke ? 2'000 : 100'000;
+    const qint64 bytes = qint64(idCount) * ((20 << 20) / 100'000);
     const int runs = smoke ? 1 : 5;
 
     QStringList ids;
