@@ -27,7 +27,7 @@ int main(int argc, char *argv[])
     const bool smoke = app.arguments().contains(u"--smoke"_s);
     const int taskCount = smoke ? 200 : 10'000;
     const int processingPolls = smoke ? 2 : 4;     // then one completed reply: polls per task = this + 1
-    const int baselineTasks = smoke ? 50 : 1'000;
+    const int baselineTasks = smoke ? 20 : 1'000;
 
     FakeServer server({u"--tasks"_s, QString::number(taskCount), u"--processing-polls"_s,
                        QString::number(processingPolls)});
