@@ -83,6 +83,14 @@ QList<double> throughputs(const QList<Sample> &samples)
     return values;
 }
 
+QString rssList(const QList<Sample> &samples)
+{
+    QStringList values;
+    for (const Sample &s : samples)
+        values << fixed(s.peakRssMiB, 1);
+    return values.join(u", "_s);
+}
+
 double maxRss(const QList<Sample> &samples)
 {
     double peak = 0;
@@ -151,6 +159,7 @@ int main(int argc, char *argv[])
                                     out, bytes);
         }
         reelkeepBySize[bytes] = reelkeep;
+        note(u"bench_download: %1, Reelkeep peak RSS per run (MiB): %2"_s.arg(sizeLabel(bytes), rssList(reelkeep)));
 
         const double ours = median(throughputs(reelkeep));
         const QString figure = u"throughput %1, MiB/s (median of %2)"_s.arg(sizeLabel(bytes)).arg(runs);
