@@ -13,6 +13,8 @@ packages=(
     libgl-dev qt6-qpa-plugins
     # video preview (Qt Multimedia) and the GStreamer codecs it plays H.264 with on Linux
     qt6-multimedia-dev libqt6multimedia6 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+    # SHA-256 of downloads as they stream (libcrypto, hardware-accelerated)
+    libssl-dev
     # API keys in the system's secret store
     qtkeychain-qt6-dev
     # window tests and screenshots without a display

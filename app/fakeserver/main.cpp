@@ -68,7 +68,20 @@ int main(int argc, char *argv[])
     const QCommandLineOption portOption(u"port"_s, u"API origin port (default: any free port)."_s, u"N"_s, u"0"_s);
     const QCommandLineOption keyOption(u"api-key"_s, u"Require this Bearer key on the API origin."_s, u"KEY"_s);
     const QCommandLineOption demoOption(u"demo"_s, u"Load the demo tasks and print their IDs."_s);
-    parser.addOptions({portOption, keyOption, demoOption});
+    // Scripted load for bench/: N tasks of the mingyan shape named bench_000000..., each queued
+    // and processing for a number of status queries, then completed with its video.
+    const QCommandLineOption tasksOption(u"tasks"_s, u"Add N tasks named bench_000000... (mingyan shape)."_s, u"N"_s);
+    const QCommandLineOption queuedOption(u"queued-polls"_s, u"Queries each --tasks task answers queued (default 0)."_s,
+                                          u"N"_s, u"0"_s);
+    const QCommandLineOption processingOption(u"processing-polls"_s,
+                                              u"Queries each --tasks task answers processing before it completes (default 2)."_s,
+                                              u"N"_s, u"2"_s);
+    const QCommandLineOption bytesOption(u"video-bytes"_s, u"Size of each --tasks task's generated video (default 65536)."_s,
+                                         u"BYTES"_s, u"65536"_s);
+    const QCommandLineOption urlOption(u"video-url"_s, u"Hand out this URL as each --tasks task's video link instead."_s,
+                                       u"URL"_s);
+    parser.addOptions({portOption, keyOption, demoOption, tasksOption, queuedOption, processingOption, bytesOption,
+                       urlOption});
     parser.process(app);
 
     bool portOk = false;
@@ -84,6 +97,24 @@ int main(int argc, char *argv[])
     if (!server.listen(quint16(port))) {
         QTextStream(stderr) << "reelkeep-fakeserver: cannot listen on 127.0.0.1:" << port << '\n';
         return 1;
+    }
+
+    if (parser.isSet(tasksOption)) {
+        bool ok = false;
+        const int count = parser.value(tasksOption).toInt(&ok);
+        if (!ok || count < 0) {
+            QTextStream(stderr) << "reelkeep-fakeserver: --tasks must be a count\n";
+            return 2;
+        }
+        FakeTaskSpec spec;
+        spec.queuedPolls = qMax(0, parser.value(queuedOption).toInt());
+        spec.processingPolls = qMax(0, parser.value(processingOption).toInt());
+        spec.videoBytes = qMax<qint64>(1024, parser.value(bytesOption).toLongLong());
+        spec.externalVideoUrl = parser.value(urlOption).toUtf8();
+        for (int i = 0; i < count; ++i) {
+            spec.id = u"bench_%1"_s.arg(i, 6, 10, QLatin1Char('0'));
+            server.addTask(spec);
+        }
     }
 
     QTextStream out(stdout);

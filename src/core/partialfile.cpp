@@ -9,7 +9,7 @@
 #include <io.h>
 #endif
 
-PartialFile::PartialFile() : m_hash(QCryptographicHash::Sha256) { }
+PartialFile::PartialFile() = default;
 
 PartialFile::~PartialFile()
 {

@@ -2,9 +2,10 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
-#include <QCryptographicHash>
 #include <QFile>
 #include <QString>
+
+#include "sha256.h"
 
 // The "<final>.part" file a download streams into. Hashes every byte as it is written (and
 // the existing content on resume, so the digest always covers the whole file), remembers the
@@ -48,7 +49,7 @@ private:
     bool fail(int savedErrno);
 
     QFile m_file;
-    QCryptographicHash m_hash;
+    Sha256 m_hash;
     QByteArray m_head;
     qint64 m_size = 0;
     Error m_error = Error::None;

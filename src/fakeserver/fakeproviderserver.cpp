@@ -532,6 +532,8 @@ QByteArray FakeProviderServer::Private::issueSignedCdnUrl(TaskState &task)
 
 QByteArray FakeProviderServer::Private::issueVideoUrl(TaskState &task)
 {
+    if (!task.spec.externalVideoUrl.isEmpty())
+        return task.spec.externalVideoUrl;
     if (task.spec.redirectFromOtherHost)
         return baseUrl(2).toEncoded() + "/r/" + urlSafeId(task.spec.id) + ".mp4";
     return issueSignedCdnUrl(task);
