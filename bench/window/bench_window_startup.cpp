@@ -91,12 +91,27 @@ int startupChild(int argc, char *argv[])
     MainWindow window(&context);
     const qint64 windowMs = sinceMain.elapsed();
     QWidget *target = wantRows ? window.taskView()->viewport() : static_cast<QWidget *>(window.emptyStatePage());
-    FirstPaintWatcher watcher(target, &window, wantRows, [&] {
-        std::printf("PAINTED %lld %lld %lld %lld %lld %d\n", (long long)monotonicMs(),
-                    (long long)appMs, (long long)openMs, (long long)windowMs, (long long)sinceMain.elapsed(),
-                    window.proxyModel()->rowCount());
+    // The first paint ends the start-up proper; the time until every task is in the table
+    // (a long list is read in the background) is reported beside it.
+    qint64 paintedAt = -1;
+    qint64 paintedMs = -1;
+    const auto report = [&] {
+        std::printf("PAINTED %lld %lld %lld %lld %lld %d %lld\n", (long long)paintedAt, (long long)appMs,
+                    (long long)openMs, (long long)windowMs, (long long)paintedMs, window.proxyModel()->rowCount(),
+                    (long long)monotonicMs());
         std::fflush(stdout);
         std::_Exit(0);   // teardown is not part of start-up
+    };
+    FirstPaintWatcher watcher(target, &window, wantRows, [&] {
+        paintedAt = monotonicMs();
+        paintedMs = sinceMain.elapsed();
+        // REELKEEP_BENCH_EXIT_AT_PAINT: stop at the first paint (instruction counts under callgrind).
+        if (!context.engine()->isRestoring() || qEnvironmentVariableIsSet("REELKEEP_BENCH_EXIT_AT_PAINT"))
+            report();
+    });
+    QObject::connect(context.engine(), &TaskEngine::restoreFinished, &app, [&] {
+        if (paintedAt >= 0)
+            QTimer::singleShot(0, &app, report);   // the table has taken the last batch
     });
     window.resize(1280, 800);
     window.show();
@@ -106,7 +121,8 @@ int startupChild(int argc, char *argv[])
 
 struct Run
 {
-    double totalMs = -1;   // spawn to first paint
+    double totalMs = -1;     // spawn to first paint
+    double allRowsMs = -1;   // spawn to every task in the table
     QString phases;
 };
 
@@ -123,9 +139,10 @@ Run runChild(const QString &storePath, const QString &settingsDir, bool wantRows
     }
     for (const QByteArray &line : child.readAllStandardOutput().split('\n')) {
         const QList<QByteArray> f = line.split(' ');
-        if (f.size() >= 7 && f[0] == "PAINTED") {
+        if (f.size() >= 8 && f[0] == "PAINTED") {
             Run run;
             run.totalMs = double(f[1].toLongLong() - spawnedAt);
+            run.allRowsMs = double(f[7].toLongLong() - spawnedAt);
             run.phases = u"QApplication %1 ms, store+engine %2 ms, window built %3 ms, painted %4 ms (since main), %5 rows"_s
                              .arg(QString::fromLatin1(f[2]), QString::fromLatin1(f[3]), QString::fromLatin1(f[4]),
                                   QString::fromLatin1(f[5]), QString::fromLatin1(f[6]));
@@ -142,6 +159,10 @@ int main(int argc, char *argv[])
         return startupChild(argc, argv);
 
     QApplication app(argc, argv);
+    // For profiling one start by hand: --prefill FILE N writes the store, then
+    // valgrind --tool=callgrind bench_window_startup --child FILE SETTINGS_DIR rows
+    if (argc >= 4 && qstrcmp(argv[1], "--prefill") == 0)
+        return WindowBench::prefillStore(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toInt()) ? 0 : 1;
     const bool smoke = QCoreApplication::arguments().contains(u"--smoke"_s);
     const int taskCount = smoke ? 2'000 : 100'000;
     const int runs = smoke ? 1 : 5;
@@ -163,14 +184,18 @@ int main(int argc, char *argv[])
     runChild(fullStore, settingsDir, true);
     runChild(emptyStore, settingsDir, false);
     QList<double> full;
+    QList<double> fullAll;
     QList<double> empty;
     for (int i = 0; i < runs; ++i) {
         const Run withTasks = runChild(fullStore, settingsDir, true);
         const Run without = runChild(emptyStore, settingsDir, false);
-        note(u"run %1: %2 tasks %3 ms (%4); empty %5 ms (%6)"_s.arg(i + 1).arg(taskCount)
-                 .arg(withTasks.totalMs).arg(withTasks.phases).arg(without.totalMs).arg(without.phases));
-        if (withTasks.totalMs >= 0)
+        note(u"run %1: %2 tasks %3 ms (%4; all rows at %5 ms); empty %6 ms (%7)"_s.arg(i + 1).arg(taskCount)
+                 .arg(withTasks.totalMs).arg(withTasks.phases).arg(withTasks.allRowsMs).arg(without.totalMs)
+                 .arg(without.phases));
+        if (withTasks.totalMs >= 0) {
             full << withTasks.totalMs;
+            fullAll << withTasks.allRowsMs;
+        }
         if (without.totalMs >= 0)
             empty << without.totalMs;
     }
@@ -187,5 +212,11 @@ int main(int argc, char *argv[])
             .arg(taskCount).arg(full.size()),
         u"%1 ms"_s.arg(fullMs, 0, 'f', 0), u"%1 ms"_s.arg(emptyMs, 0, 'f', 0), WindowBench::ratioText(fullMs, emptyMs),
         u"< 1000 ms"_s, fullMs < 1000 ? u"yes"_s : u"no"_s);
+    const double allMs = WindowBench::median(fullAll);
+    WindowBench::printResult(
+        u"window_startup"_s,
+        u"process start to all %1 tasks in the table (rest read in the background); baseline: empty store"_s.arg(taskCount),
+        u"%1 ms"_s.arg(allMs, 0, 'f', 0), u"%1 ms"_s.arg(emptyMs, 0, 'f', 0), WindowBench::ratioText(allMs, emptyMs),
+        u"none (information)"_s, u"n/a"_s);
     return 0;
 }
