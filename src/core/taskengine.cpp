@@ -23,6 +23,7 @@ namespace
 constexpr int maxTaskIdLength = 256;
 constexpr int throughputTickMs = 1000;
 constexpr int restoreBatchIntervalMs = 20;   // between batches of tasks read at start-up
+constexpr int restoreStepRows = 5000;         // at most this many restored rows per turn of the event loop
 } // namespace
 
 TaskEngine::TaskEngine(QNetworkAccessManager *manager, Clock *clock, TaskStore *store, QObject *parent)
@@ -187,6 +188,7 @@ void TaskEngine::restoreFromStoreIncrementally(const std::function<bool(const Ta
         return;
     m_restoring = true;
     m_restoreFilter = filter;
+    m_restoreStepLimit = restoreStepRows;
     // Batches are taken on a timer rather than as each one is announced: the worker reads
     // faster than views take rows in, and a stream of posted notifications kept the window
     // from painting its first rows until the whole list was in.
@@ -208,6 +210,7 @@ void TaskEngine::completeRestore()
         return;
     m_store->waitForLoadedTasks();
     m_restoreTimer->stop();
+    m_restoreStepLimit = 0;
     takeRestoredBatch();
 }
 
@@ -216,13 +219,25 @@ void TaskEngine::takeRestoredBatch()
     if (!m_restoring)
         return;
     bool finished = false;
-    QList<TaskRecord> batch = m_store->takeLoadedTasks(&finished);
+    m_restorePending += m_store->takeLoadedTasks(&finished);
+    m_restoreReadAll = m_restoreReadAll || finished;
+    // A bounded step per turn of the event loop: 100,000 rows adopted at once would freeze
+    // the window for a second; completeRestore() takes everything at once instead.
+    const qsizetype count = m_restoreStepLimit > 0 ? std::min<qsizetype>(m_restorePending.size(), m_restoreStepLimit)
+                                                   : m_restorePending.size();
+    QList<TaskRecord> step = count == m_restorePending.size() ? std::exchange(m_restorePending, {})
+                                                              : m_restorePending.mid(0, count);
+    if (!m_restorePending.isEmpty())
+        m_restorePending.remove(0, count);
     // Still "restoring" while the batch is announced, so views can tell it from new tasks.
-    adoptRestored(std::move(batch), m_restoreFilter);
-    if (finished) {
+    adoptRestored(std::move(step), m_restoreFilter);
+    if (m_restoreReadAll && m_restorePending.isEmpty()) {
         m_restoring = false;
+        m_restoreReadAll = false;
         m_restoreFilter = {};
         emit restoreFinished();
+    } else if (!m_restorePending.isEmpty()) {
+        m_restoreTimer->start();
     }
 }
 

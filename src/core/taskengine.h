@@ -160,6 +160,9 @@ private:
     QHash<TaskKey, int> m_rows;
     bool m_restoring = false;
     QTimer *m_restoreTimer = nullptr;
+    QList<TaskRecord> m_restorePending;   // read, not yet adopted
+    bool m_restoreReadAll = false;        // the store has handed over its last batch
+    int m_restoreStepLimit = 0;           // rows adopted per step; 0: all
     std::function<bool(const TaskKey &)> m_restoreFilter;
 
     QList<TaskKey> m_downloadQueue;           // waiting for a download slot
