@@ -5,6 +5,10 @@
 // without painting the table). Memory per task comes from child processes of this program,
 // each a fresh process: heap in use with 10,000 tasks minus with none, per task.
 //
+// On a shared machine the wall-clock gaps also hold the time other processes (and the store's
+// own writer thread) had the core, so the same gaps are also given in GUI-thread CPU time,
+// and the longest single event dispatch is timed: those two are the window's own share.
+//
 // The changes are fed to the engine through TaskPoller::polled, the signal the poller emits
 // for every reply, so the engine's diff, the store's writes, the model's coalescing, the
 // proxy and the table all run as in real use; only HTTP is left out. 10,000 real requests a
@@ -354,18 +358,20 @@ int main(int argc, char *argv[])
     }
 
     const auto reportSlowest = [&app](const QString &phase) {
+        const double longest = app.slowest.isEmpty() ? 0 : app.slowest.first().ms;
         for (const TimingApplication::Slow &slow : std::as_const(app.slowest))
             note(u"%1: longest dispatch %2 ms: %3"_s.arg(phase).arg(slow.ms, 0, 'f', 1).arg(slow.what));
         app.slowest.clear();
+        return longest;
     };
     app.recording = true;
     const PhaseResult visible = runPhase(context->engine(), &paints, seconds);
-    reportSlowest(u"table visible"_s);
+    const double visibleDispatchMs = reportSlowest(u"table visible"_s);
     window->taskView()->hide();
     spin(500);
     app.slowest.clear();
     const PhaseResult hidden = runPhase(context->engine(), &paints, seconds);
-    reportSlowest(u"table hidden"_s);
+    const double hiddenDispatchMs = reportSlowest(u"table hidden"_s);
     app.recording = false;
     note(u"visible: %1 changes, %2 table paints; hidden: %3 changes, %4 table paints; %5 s each"_s
              .arg(visible.changes).arg(visible.paints).arg(hidden.changes).arg(hidden.paints).arg(seconds));
@@ -379,6 +385,10 @@ int main(int argc, char *argv[])
     WindowBench::printResult(u"window_updates"_s, u"99th percentile event-loop gap, "_s + subject, ms(visible.p99Ms),
                              ms(hidden.p99Ms), WindowBench::ratioText(visible.p99Ms, hidden.p99Ms), u"< 8 ms"_s,
                              met(visible.p99Ms < 8));
+    WindowBench::printResult(u"window_updates"_s, u"longest single event dispatch (wall), "_s + subject,
+                             ms(visibleDispatchMs), ms(hiddenDispatchMs),
+                             WindowBench::ratioText(visibleDispatchMs, hiddenDispatchMs), u"< 16 ms"_s,
+                             met(visibleDispatchMs < 16));
     WindowBench::printResult(u"window_updates"_s, u"longest event-loop busy span in GUI-thread CPU time, "_s + subject,
                              ms(visible.cpuMaxMs), ms(hidden.cpuMaxMs),
                              WindowBench::ratioText(visible.cpuMaxMs, hidden.cpuMaxMs), u"< 16 ms"_s,
