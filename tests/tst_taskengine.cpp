@@ -26,8 +26,11 @@ private slots:
     void soonestExpiringDownloadsGoFirst();
     void restartResumesAnInterruptedDownload();
     void historyRecordsRetriesAndLinkExpiry();
+    void incrementalRestore();
+    void addingDuringIncrementalRestoreKnowsStoredIds();
 
 private:
+    void storeSavedTasks(int count);
     Account account(bool autoDownload = true) const;
     FakeTaskSpec task(const QString &id) const;
     std::unique_ptr<TaskEngine> makeEngine(int maxConcurrentDownloads = 3);
@@ -206,6 +209,71 @@ void TestTaskEngine::restartResumesAnInterruptedDownload()
     QVERIFY(resumedWithRange);
     // The provider was not asked to start anything over: at most one fresh status query.
     QVERIFY(m_server->statusQueryCount(spec.id) <= 3);
+}
+
+void TestTaskEngine::storeSavedTasks(int count)
+{
+    for (int i = 0; i < count; ++i) {
+        TaskRecord record;
+        record.key = {u"acc"_s, u"stored_%1"_s.arg(i, 5, 10, QChar(u'0'))};
+        record.state = TaskState::Saved;
+        record.filePath = m_dir->filePath(u"videos/%1.mp4"_s.arg(record.key.taskId));
+        record.addedAt = m_clock->nowUtc();
+        m_store->saveTask(record);
+    }
+    QVERIFY(m_store->flush());
+}
+
+// The first rows at once, the rest in batches from the store's worker, in the store's order,
+// through the filter.
+void TestTaskEngine::incrementalRestore()
+{
+    constexpr int count = 3000;
+    storeSavedTasks(count);
+    auto engine = makeEngine();
+    engine->setAccount(account());
+    QSignalSpy added(engine.get(), &TaskEngine::tasksAdded);
+    QSignalSpy finished(engine.get(), &TaskEngine::restoreFinished);
+    engine->restoreFromStoreIncrementally([](const TaskKey &key) { return !key.taskId.endsWith(u'7'); }, 200);
+    QVERIFY(engine->isRestoring());
+    QCOMPARE(engine->taskCount(), 180);  // the first 200 without the tenth that end in 7
+    QVERIFY(finished.wait(20'000));
+    QVERIFY(!engine->isRestoring());
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(engine->taskCount(), count * 9 / 10);
+    int rows = 0;
+    for (const QList<QVariant> &signal : std::as_const(added)) {
+        QCOMPARE(signal.at(0).toInt(), rows);
+        rows += signal.at(1).toInt();
+    }
+    QCOMPARE(rows, engine->taskCount());
+    QVERIFY(added.count() >= 2);
+    for (int row = 1; row < engine->taskCount(); ++row)
+        QVERIFY(engine->taskAt(row - 1).key.taskId < engine->taskAt(row).key.taskId);
+    QCOMPARE(engine->taskAt(engine->taskCount() - 1).key.taskId, u"stored_02999"_s);
+}
+
+// An ID still being read is not new: adding it must not replace the stored task.
+void TestTaskEngine::addingDuringIncrementalRestoreKnowsStoredIds()
+{
+    constexpr int count = 3000;
+    storeSavedTasks(count);
+    auto engine = makeEngine();
+    engine->setAccount(account());
+    QSignalSpy finished(engine.get(), &TaskEngine::restoreFinished);
+    engine->restoreFromStoreIncrementally({}, 100);
+    QVERIFY(engine->isRestoring());
+    const TaskEngine::AddResult result = engine->addTasks(u"acc"_s, {u"stored_02500"_s, u"brand_new_01"_s});
+    QCOMPARE(result.alreadyPresent, QStringList{u"stored_02500"_s});
+    QCOMPARE(result.added.size(), 1);
+    QVERIFY(!engine->isRestoring());
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(engine->taskCount(), count + 1);
+    const TaskRecord *stored = engine->task({u"acc"_s, u"stored_02500"_s});
+    QVERIFY(stored);
+    QCOMPARE(stored->state, TaskState::Saved);
+    QVERIFY(stored->filePath.endsWith(u"stored_02500.mp4"_s));
+    QCOMPARE(engine->taskAt(count).key.taskId, u"brand_new_01"_s);
 }
 
 void TestTaskEngine::historyRecordsRetriesAndLinkExpiry()

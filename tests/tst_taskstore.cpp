@@ -309,6 +309,9 @@ private slots:
     void twoStoresOnOneFile();
     void twoProcessesOnOneFile();
     void load100kTasks();
+    void loadIncrementally();
+    void incrementalLoadOfSmallStoreIsAtOnce();
+    void destroyWhileLoading();
 };
 
 void TestTaskStore::initTestCase()
@@ -1102,6 +1105,78 @@ void TestTaskStore::load100kTasks()
     QCOMPARE(tasks.size(), count);
     compareRecords(tasks.first(), fullRecord(u"acc-0"_s, u"task-0"_s));
     compareRecords(tasks.last(), fullRecord(u"acc-%1"_s.arg((count - 1) % 3), u"task-%1"_s.arg(count - 1)));
+}
+
+// The first rows at once, the rest from the worker in order, whatever is written meanwhile.
+void TestTaskStore::loadIncrementally()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"reelkeep.sqlite"_s);
+    constexpr int count = 5000;
+    auto store = openStore(path);
+    QVERIFY(store);
+    for (int i = 0; i < count; ++i)
+        store->saveTask(smallRecord(u"acc"_s, u"task-%1"_s.arg(i), i % 100));
+
+    QSignalSpy available(store.get(), &TaskStore::loadedTasksAvailable);
+    QList<TaskRecord> tasks = store->loadTasksIncrementally(300, 700);  // flushes the saves first
+    QCOMPARE(tasks.size(), 300);
+    QVERIFY(store->isLoadingTasks());
+    // A write while the worker reads touches neither what it reads nor the order.
+    store->saveTask(smallRecord(u"acc"_s, u"task-7"_s, 99));
+
+    bool finished = false;
+    QTRY_VERIFY_WITH_TIMEOUT((tasks += store->takeLoadedTasks(&finished), finished), 20'000);
+    QTRY_VERIFY(available.count() >= 1);
+    QVERIFY(!store->isLoadingTasks());
+    QCOMPARE(tasks.size(), count);
+    for (int i = 0; i < count; ++i)
+        QCOMPARE(tasks[i].key.taskId, u"task-%1"_s.arg(i));
+    compareRecords(tasks[4321], smallRecord(u"acc"_s, u"task-4321"_s, 21));
+
+    // waitForLoadedTasks() hands over everything at once.
+    tasks = store->loadTasksIncrementally(1000);
+    QCOMPARE(tasks.size(), 1000);
+    store->waitForLoadedTasks();
+    tasks += store->takeLoadedTasks(&finished);
+    QVERIFY(finished);
+    QCOMPARE(tasks.size(), count);
+    QCOMPARE(tasks.last().key.taskId, u"task-%1"_s.arg(count - 1));
+    QCOMPARE(tasks[7].snapshot.progress, 99);
+}
+
+void TestTaskStore::incrementalLoadOfSmallStoreIsAtOnce()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto store = openStore(dir.filePath(u"reelkeep.sqlite"_s));
+    QVERIFY(store);
+    for (int i = 0; i < 10; ++i)
+        store->saveTask(smallRecord(u"acc"_s, u"task-%1"_s.arg(i)));
+    QCOMPARE(store->loadTasksIncrementally(11).size(), 10);
+    QVERIFY(!store->isLoadingTasks());
+    bool finished = false;
+    QVERIFY(store->takeLoadedTasks(&finished).isEmpty());
+    QVERIFY(finished);
+}
+
+void TestTaskStore::destroyWhileLoading()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"reelkeep.sqlite"_s);
+    {
+        auto store = openStore(path);
+        QVERIFY(store);
+        for (int i = 0; i < 20000; ++i)
+            store->saveTask(smallRecord(u"acc"_s, u"task-%1"_s.arg(i)));
+        QCOMPARE(store->loadTasksIncrementally(10, 100).size(), 10);
+        // The destructor stops the worker and closes its connection.
+    }
+    auto store = openStore(path);
+    QVERIFY(store);
+    QCOMPARE(store->loadTasks().size(), 20000);
 }
 
 // QTEST_GUILESS_MAIN, plus the child-writer mode twoProcessesOnOneFile() starts this binary in.

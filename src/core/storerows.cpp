@@ -184,6 +184,16 @@ QString taskSelectSql()
     return u"SELECT %1 FROM tasks ORDER BY rowid"_s.arg(columnList(taskColumns));
 }
 
+QString taskSelectPageSql()
+{
+    return u"SELECT %1, rowid FROM tasks WHERE rowid > ? ORDER BY rowid LIMIT ?"_s.arg(columnList(taskColumns));
+}
+
+int taskRowIdColumn()
+{
+    return int(taskColumns.size());
+}
+
 void bindTask(QSqlQuery &query, const TaskRecord &record)
 {
     const TaskSnapshot &snapshot = record.snapshot;

@@ -22,6 +22,10 @@ QString taskUpsertSql();            // binds bindTask()
 QString taskDeleteSql();            // binds account id, task id
 QString taskCountSql();
 QString taskSelectSql();            // rows for readTask(), oldest first
+// Rows for readTask() followed by their rowid (column taskRowIdColumn()), oldest first, after
+// the rowid bound first and at most as many as bound second (-1: all).
+QString taskSelectPageSql();
+int taskRowIdColumn();
 void bindTask(QSqlQuery &query, const TaskRecord &record);
 TaskRecord readTask(const QSqlQuery &query);
 

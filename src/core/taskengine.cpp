@@ -22,6 +22,8 @@ namespace
 {
 constexpr int maxTaskIdLength = 256;
 constexpr int throughputTickMs = 1000;
+constexpr int restoreBatchIntervalMs = 20;   // between batches of tasks read at start-up
+constexpr int restoreStepRows = 5000;         // at most this many restored rows per turn of the event loop
 } // namespace
 
 TaskEngine::TaskEngine(QNetworkAccessManager *manager, Clock *clock, TaskStore *store, QObject *parent)
@@ -124,6 +126,8 @@ bool TaskEngine::isAcceptableId(const QString &taskId, QString *reason)
 
 TaskEngine::AddResult TaskEngine::addTasks(const QString &accountId, const QStringList &taskIds)
 {
+    // An ID still being read from the store is not new: know them all first.
+    completeRestore();
     AddResult result;
     if (!m_accounts.contains(accountId)) {
         for (const QString &id : taskIds)
@@ -171,9 +175,77 @@ void TaskEngine::restoreFromStore(const std::function<bool(const TaskKey &)> &fi
 {
     if (!m_store)
         return;
+    completeRestore();
+    adoptRestored(m_store->loadTasks(), filter);
+}
+
+void TaskEngine::restoreFromStoreIncrementally(const std::function<bool(const TaskKey &)> &filter, int firstCount)
+{
+    if (!m_store || m_restoring)
+        return;
+    adoptRestored(m_store->loadTasksIncrementally(std::max(1, firstCount)), filter);
+    if (!m_store->isLoadingTasks())
+        return;
+    m_restoring = true;
+    m_restoreFilter = filter;
+    m_restoreStepLimit = restoreStepRows;
+    // Batches are taken on a timer rather than as each one is announced: the worker reads
+    // faster than views take rows in, and a stream of posted notifications kept the window
+    // from painting its first rows until the whole list was in.
+    if (!m_restoreTimer) {
+        m_restoreTimer = new QTimer(this);
+        m_restoreTimer->setSingleShot(true);
+        m_restoreTimer->setInterval(restoreBatchIntervalMs);
+        connect(m_restoreTimer, &QTimer::timeout, this, &TaskEngine::takeRestoredBatch);
+        connect(m_store, &TaskStore::loadedTasksAvailable, m_restoreTimer, [this] {
+            if (!m_restoreTimer->isActive())
+                m_restoreTimer->start();
+        });
+    }
+}
+
+void TaskEngine::completeRestore()
+{
+    if (!m_restoring)
+        return;
+    m_store->waitForLoadedTasks();
+    m_restoreTimer->stop();
+    m_restoreStepLimit = 0;
+    takeRestoredBatch();
+}
+
+void TaskEngine::takeRestoredBatch()
+{
+    if (!m_restoring)
+        return;
+    bool finished = false;
+    m_restorePending += m_store->takeLoadedTasks(&finished);
+    m_restoreReadAll = m_restoreReadAll || finished;
+    // A bounded step per turn of the event loop: 100,000 rows adopted at once would freeze
+    // the window for a second; completeRestore() takes everything at once instead.
+    const qsizetype count = m_restoreStepLimit > 0 ? std::min<qsizetype>(m_restorePending.size(), m_restoreStepLimit)
+                                                   : m_restorePending.size();
+    QList<TaskRecord> step = count == m_restorePending.size() ? std::exchange(m_restorePending, {})
+                                                              : m_restorePending.mid(0, count);
+    if (!m_restorePending.isEmpty())
+        m_restorePending.remove(0, count);
+    // Still "restoring" while the batch is announced, so views can tell it from new tasks.
+    adoptRestored(std::move(step), m_restoreFilter);
+    if (m_restoreReadAll && m_restorePending.isEmpty()) {
+        m_restoring = false;
+        m_restoreReadAll = false;
+        m_restoreFilter = {};
+        emit restoreFinished();
+    } else if (!m_restorePending.isEmpty()) {
+        m_restoreTimer->start();
+    }
+}
+
+void TaskEngine::adoptRestored(QList<TaskRecord> &&records, const std::function<bool(const TaskKey &)> &filter)
+{
     const int firstRow = taskCount();
     QList<TaskKey> restored;
-    for (TaskRecord &record : m_store->loadTasks()) {
+    for (TaskRecord &record : records) {
         if (m_rows.contains(record.key) || (filter && !filter(record.key)))
             continue;
         // A download that was running when the process died resumes from its partial file.

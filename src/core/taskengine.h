@@ -73,6 +73,16 @@ public:
     // Loads the store's tasks and resumes every unfinished one (polling at its next due time,
     // interrupted downloads from their partial files). Call once, after setting accounts.
     void restoreFromStore(const std::function<bool(const TaskKey &)> &filter = {});
+    // The same for a window that must show its first rows at once: the first `firstCount`
+    // tasks are restored now, the rest arrive from the store's worker thread in batches
+    // (tasksAdded each time) until restoreFinished(). Adding tasks meanwhile first waits for
+    // the rest, so an ID already in the store is never taken for a new one. `filter` is kept
+    // until then.
+    void restoreFromStoreIncrementally(const std::function<bool(const TaskKey &)> &filter = {},
+                                       int firstCount = 1000);
+    bool isRestoring() const { return m_restoring; }
+    // Takes every task still being read, now (blocks until the store has read them).
+    void completeRestore();
 
     // Records each new ID (store first: a lost ID is a video paid for twice) and starts polling.
     AddResult addTasks(const QString &accountId, const QStringList &taskIds);
@@ -106,6 +116,8 @@ public:
 
 signals:
     void tasksAdded(int firstRow, int count);
+    // restoreFromStoreIncrementally(): every stored task is in the list now.
+    void restoreFinished();
     void taskAboutToBeRemoved(int row);
     void taskRemoved(int row);
     void taskChanged(int row, TaskEngine::Changes changes);
@@ -117,6 +129,8 @@ signals:
     void throughputChanged(double bytesPerSecond);
 
 private:
+    void adoptRestored(QList<TaskRecord> &&records, const std::function<bool(const TaskKey &)> &filter);
+    void takeRestoredBatch();
     TaskRecord *mutableTask(const TaskKey &key);
     void commit(TaskRecord &record, Changes changes);
     void setState(TaskRecord &record, TaskState state, const QString &message, Changes changes = {});
@@ -148,6 +162,12 @@ private:
     QHash<QString, Account> m_accounts;
     std::vector<TaskRecord> m_tasks;
     QHash<TaskKey, int> m_rows;
+    bool m_restoring = false;
+    QTimer *m_restoreTimer = nullptr;
+    QList<TaskRecord> m_restorePending;   // read, not yet adopted
+    bool m_restoreReadAll = false;        // the store has handed over its last batch
+    int m_restoreStepLimit = 0;           // rows adopted per step; 0: all
+    std::function<bool(const TaskKey &)> m_restoreFilter;
 
     QList<TaskKey> m_downloadQueue;           // waiting for a download slot
     QSet<TaskKey> m_downloading;              // resolving or transferring

@@ -255,6 +255,34 @@ QVariant TaskListModel::rawData(const TaskRecord &record, int column) const
     }
 }
 
+bool TaskListModel::rawInteger(int row, int column, qint64 *value) const
+{
+    if (row < 0 || row >= m_rowCount)
+        return false;
+    const TaskRecord &record = m_engine->taskAt(row);
+    switch (column) {
+    case StatusColumn:
+    case ProgressColumn:
+    case ResolutionColumn:
+    case SizeColumn:
+    case AddedColumn:
+    case UpdatedColumn:
+    case ExpiresColumn:
+        // The same values as rawData(), which these must match.
+        *value = column == StatusColumn ? qint64(record.state)
+            : column == ProgressColumn ? qint64(progressValue(record))
+            : column == ResolutionColumn ? qint64(record.snapshot.resolution.width() * record.snapshot.resolution.height())
+            : column == SizeColumn ? std::max(record.bytesTotal, record.bytesReceived)
+            : column == AddedColumn ? record.addedAt.toMSecsSinceEpoch()
+            : column == UpdatedColumn ? std::max(record.updatedAt, record.lastPolledAt).toMSecsSinceEpoch()
+            : (record.urlExpiresAt.isValid() && record.state != TaskState::Saved ? record.urlExpiresAt.toMSecsSinceEpoch()
+                                                                                 : std::numeric_limits<qint64>::max());
+        return true;
+    default:
+        return false;
+    }
+}
+
 QVariant TaskListModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))

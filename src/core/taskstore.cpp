@@ -12,8 +12,10 @@
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
+#include <QMutex>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QThread>
 
 #include <atomic>
 
@@ -74,6 +76,87 @@ bool moveAside(const QString &path, QString *movedTo, QString *errorMessage)
 }
 } // namespace
 
+// The worker of loadTasksIncrementally(): reads on its own thread and connection, hands the
+// rows over under a mutex, and tells the store (queued, so on the store's thread) when a batch
+// is waiting.
+struct StoreTaskLoader
+{
+    void run(TaskStore *store, const QString &path, qint64 afterRowId, int batchSize);
+    void hand(TaskStore *store, QList<TaskRecord> &&batch, bool last);  // no-op once the last was handed
+
+    std::unique_ptr<QThread> thread;
+    std::atomic<bool> cancelled{false};
+    QMutex mutex;
+    QList<TaskRecord> ready;  // guarded by mutex
+    bool done = false;        // guarded by mutex
+};
+
+void StoreTaskLoader::run(TaskStore *store, const QString &path, qint64 afterRowId, int batchSize)
+{
+    QElapsedTimer timer;
+    timer.start();
+    qint64 count = 0;
+    const QString name = nextReadConnectionName();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(StoreSchema::connectOptions() + u";QSQLITE_OPEN_READONLY"_s);
+        if (!db.open()) {
+            qCWarning(lcStore) << "cannot read the rest of the tasks:" << db.lastError().text();
+        } else {
+            QSqlQuery query(db);
+            query.setForwardOnly(true);
+            if (!query.prepare(StoreRows::taskSelectPageSql())) {
+                qCWarning(lcStore) << "cannot read the rest of the tasks:" << query.lastError().text();
+            } else {
+                query.bindValue(0, afterRowId);
+                query.bindValue(1, -1);
+                if (!query.exec())
+                    qCWarning(lcStore) << "cannot read the rest of the tasks:" << query.lastError().text();
+                QList<TaskRecord> batch;
+                batch.reserve(batchSize);
+                while (!cancelled.load(std::memory_order_relaxed) && query.isActive() && query.next()) {
+                    batch.append(StoreRows::readTask(query));
+                    if (batch.size() >= batchSize) {
+                        count += batch.size();
+                        hand(store, std::exchange(batch, {}), false);
+                        batch.reserve(batchSize);
+                    }
+                }
+                if (query.lastError().isValid())
+                    qCWarning(lcStore) << "reading tasks stopped early:" << query.lastError().text();
+                count += batch.size();
+                hand(store, std::move(batch), true);
+            }
+            query.finish();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    // Whatever went wrong above, the store learns that nothing more is coming.
+    hand(store, {}, true);
+    qCDebug(lcStore) << "read" << count << "more tasks in the background in" << timer.elapsed() << "ms";
+}
+
+void StoreTaskLoader::hand(TaskStore *store, QList<TaskRecord> &&batch, bool last)
+{
+    bool wasEmpty = false;
+    {
+        QMutexLocker locker(&mutex);
+        if (done)
+            return;
+        wasEmpty = ready.isEmpty();
+        if (ready.isEmpty())
+            ready = std::move(batch);
+        else
+            ready.append(std::move(batch));
+        done = last;
+    }
+    // One notification per batch the store has not yet seen; a destroyed store drops it.
+    if (wasEmpty || last)
+        QMetaObject::invokeMethod(store, &TaskStore::loadedTasksAvailable, Qt::QueuedConnection);
+}
+
 struct TaskStore::Private
 {
     enum class Opened
@@ -92,7 +175,18 @@ struct TaskStore::Private
     QString readConnectionName;
     QSqlDatabase readDb;  // used from the thread that opened the store
     std::unique_ptr<StoreWriter> writer;
+    std::unique_ptr<StoreTaskLoader> loader;
+    void stopLoader();
 };
+
+void TaskStore::Private::stopLoader()
+{
+    if (!loader)
+        return;
+    loader->cancelled = true;
+    loader->thread->wait();
+    loader.reset();
+}
 
 TaskStore::Private::Opened TaskStore::Private::openReader(QString *problem)
 {
@@ -172,6 +266,7 @@ TaskStore::TaskStore()
 
 TaskStore::~TaskStore()
 {
+    d->stopLoader();
     if (d->writer) {
         if (!d->writer->flush())
             qCWarning(lcStore) << "the last writes to" << d->path << "failed; one more attempt before closing";
@@ -301,6 +396,82 @@ QList<TaskRecord> TaskStore::loadTasks() const
         qCWarning(lcStore) << "reading tasks stopped early:" << query.lastError().text();
     qCDebug(lcStore) << "loaded" << tasks.size() << "tasks in" << timer.elapsed() << "ms";
     return tasks;
+}
+
+QList<TaskRecord> TaskStore::loadTasksIncrementally(int firstCount, int batchSize)
+{
+    Q_ASSERT_X(!d->loader, "TaskStore::loadTasksIncrementally", "one load at a time");
+    d->writer->flush();
+    QElapsedTimer timer;
+    timer.start();
+
+    QList<TaskRecord> tasks;
+    QSqlQuery query(d->readDb);
+    query.setForwardOnly(true);
+    if (!query.prepare(StoreRows::taskSelectPageSql())) {
+        qCWarning(lcStore) << "cannot read tasks:" << query.lastError().text();
+        return {};
+    }
+    query.bindValue(0, 0);
+    query.bindValue(1, firstCount);
+    if (!query.exec()) {
+        qCWarning(lcStore) << "cannot read tasks:" << query.lastError().text();
+        return {};
+    }
+    tasks.reserve(firstCount);
+    qint64 lastRowId = 0;
+    const int rowIdColumn = StoreRows::taskRowIdColumn();
+    while (query.next()) {
+        tasks.append(StoreRows::readTask(query));
+        lastRowId = query.value(rowIdColumn).toLongLong();
+    }
+    if (query.lastError().isValid())
+        qCWarning(lcStore) << "reading tasks stopped early:" << query.lastError().text();
+    query.finish();
+    qCDebug(lcStore) << "loaded the first" << tasks.size() << "tasks in" << timer.elapsed() << "ms";
+    if (tasks.size() < firstCount)
+        return tasks;  // that was all of them
+
+    d->loader = std::make_unique<StoreTaskLoader>();
+    StoreTaskLoader *loader = d->loader.get();
+    const QString path = d->path;
+    loader->thread.reset(QThread::create([loader, this, path, lastRowId, batchSize] {
+        loader->run(this, path, lastRowId, std::max(1, batchSize));
+    }));
+    loader->thread->setObjectName(u"reelkeep-store-loader"_s);
+    loader->thread->start();
+    return tasks;
+}
+
+bool TaskStore::isLoadingTasks() const
+{
+    return d->loader != nullptr;
+}
+
+QList<TaskRecord> TaskStore::takeLoadedTasks(bool *finished)
+{
+    *finished = true;
+    if (!d->loader)
+        return {};
+    QList<TaskRecord> tasks;
+    bool done = false;
+    {
+        QMutexLocker locker(&d->loader->mutex);
+        tasks = std::exchange(d->loader->ready, {});
+        done = d->loader->done;
+    }
+    *finished = done;
+    if (done) {
+        d->loader->thread->wait();
+        d->loader.reset();
+    }
+    return tasks;
+}
+
+void TaskStore::waitForLoadedTasks()
+{
+    if (d->loader)
+        d->loader->thread->wait();
 }
 
 QList<TaskEvent> TaskStore::loadHistory(const TaskKey &key) const

@@ -35,6 +35,18 @@ public:
     QList<TaskRecord> loadTasks() const;
     QList<TaskEvent> loadHistory(const TaskKey &key) const;
 
+    // Start-up with a long list: returns the first `firstCount` tasks (oldest first) at once and,
+    // when there are more, reads the rest on a worker thread with its own read-only connection.
+    // Those arrive in order, in batches: loadedTasksAvailable() says when to takeLoadedTasks().
+    // Reading 100,000 rows through Qt SQL takes about a second; the window shows the first
+    // ones meanwhile. One such load at a time.
+    QList<TaskRecord> loadTasksIncrementally(int firstCount, int batchSize = 2000);
+    bool isLoadingTasks() const;
+    // The tasks read since the last call; *finished is true once every task was handed over.
+    QList<TaskRecord> takeLoadedTasks(bool *finished);
+    // Blocks until the worker has read every task (takeLoadedTasks() then returns the rest).
+    void waitForLoadedTasks();
+
     // Queued writes (return at once; committed in a transaction by the worker).
     void saveAccount(const Account &account);  // apiKey is never written
     void removeAccount(const QString &accountId);
@@ -48,6 +60,8 @@ public:
 signals:
     // A batch failed to commit; the writes stay queued and are retried.
     void writeFailed(const QString &message);
+    // loadTasksIncrementally(): more tasks (or the end) are ready for takeLoadedTasks().
+    void loadedTasksAvailable();
 
 private:
     TaskStore();

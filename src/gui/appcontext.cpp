@@ -59,8 +59,9 @@ bool AppContext::open(const Options &options)
 
     removeLeftoverDemoAccounts();
     m_accounts->load();
-    // Demo tasks need the demo server, which did not survive the last session.
-    m_engine->restoreFromStore([this](const TaskKey &key) {
+    // Demo tasks need the demo server, which did not survive the last session. A long list is
+    // read on the store's worker thread, so the window shows its first rows at once.
+    m_engine->restoreFromStoreIncrementally([this](const TaskKey &key) {
         if (!DemoBackend::isDemoAccountId(key.accountId))
             return true;
         m_store->removeTask(key);

@@ -34,7 +34,8 @@ public:
     ~AppContext() override;
 
     // Opens the store, loads the accounts (keys follow asynchronously) and restores the task
-    // list, resuming unfinished work. Returns false with errorMessage() when the store cannot
+    // list, resuming unfinished work. A long list comes in the background after its first rows
+    // (TaskEngine::restoreFromStoreIncrementally), so the window can show them at once. Returns false with errorMessage() when the store cannot
     // be opened at all.
     bool open(const Options &options);
     QString errorMessage() const { return m_errorMessage; }

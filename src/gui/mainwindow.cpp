@@ -364,7 +364,10 @@ void MainWindow::connectContext()
     });
 
     connect(engine, &TaskEngine::tasksAdded, this, [this] {
-        // New tasks start out active: make sure the current filter does not hide them.
+        // New tasks start out active: make sure the current filter does not hide them. Tasks
+        // still arriving from the store at start-up are not new.
+        if (m_context->engine()->isRestoring())
+            return;
         const TaskFilter::Category category = ui->filterBar->category();
         if (category != TaskFilter::Category::All && category != TaskFilter::Category::Active)
             ui->filterBar->setCategory(TaskFilter::Category::All);

@@ -148,15 +148,58 @@ bool TaskSortFilterModel::isMissing(int column, const QVariant &value)
     }
 }
 
+bool TaskSortFilterModel::isMissing(int column, qint64 value)
+{
+    // isMissing(int, QVariant) for the values TaskListModel::rawInteger() gives.
+    switch (column) {
+    case TaskListModel::ProgressColumn:
+        return value < 0;
+    case TaskListModel::ResolutionColumn:
+        return value <= 1;
+    case TaskListModel::SizeColumn:
+    case TaskListModel::UpdatedColumn:
+    case TaskListModel::AddedColumn:
+        return value <= 0;
+    case TaskListModel::ExpiresColumn:
+        return value == std::numeric_limits<qint64>::max();
+    default:
+        return false;
+    }
+}
+
+bool TaskSortFilterModel::integerLessThan(int column, qint64 l, qint64 r, bool addedFirst) const
+{
+    const bool lMissing = isMissing(column, l);
+    const bool rMissing = isMissing(column, r);
+    if (lMissing || rMissing) {
+        if (lMissing && rMissing)
+            return addedFirst;
+        return lMissing ? sortOrder() == Qt::DescendingOrder : sortOrder() == Qt::AscendingOrder;
+    }
+    const qint64 order = column == TaskListModel::StatusColumn ? stateRank(int(l)) - stateRank(int(r))
+                                                              : (l < r ? -1 : (r < l ? 1 : 0));
+    return order != 0 ? order < 0 : addedFirst;
+}
+
 bool TaskSortFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
 {
     const int column = left.column();
-    const QVariant l = left.data(sortRole());
-    const QVariant r = right.data(sortRole());
     // Equal values keep the order the tasks were added in, whichever way the column is sorted.
     // (The proxy re-sorts from its previous order, so without this, ties would come out in
     // whatever order the last sort left them.) Descending sorts call lessThan(right, left).
     const bool addedFirst = sortOrder() == Qt::AscendingOrder ? left.row() < right.row() : left.row() > right.row();
+
+    // Most columns sort by an integer: compared without building QVariants, which made a sort
+    // of 100,000 rows take most of a second.
+    qint64 li = 0;
+    qint64 ri = 0;
+    if (m_taskModel && sortRole() == TaskListModel::RawValueRole && left.model() == m_taskModel
+        && m_taskModel->rawInteger(left.row(), column, &li) && m_taskModel->rawInteger(right.row(), column, &ri)) {
+        return integerLessThan(column, li, ri, addedFirst);
+    }
+
+    const QVariant l = left.data(sortRole());
+    const QVariant r = right.data(sortRole());
 
     // Missing values go last whichever way the column is sorted.
     const bool lMissing = isMissing(column, l);

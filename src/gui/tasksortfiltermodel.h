@@ -32,6 +32,9 @@ protected:
 
 private:
     static bool isMissing(int column, const QVariant &value);
+    static bool isMissing(int column, qint64 value);
+    // lessThan() for the integer columns, straight from the records (no QVariant).
+    bool integerLessThan(int column, qint64 l, qint64 r, bool addedFirst) const;
 
     TaskListModel *m_taskModel = nullptr;
     TaskFilter m_filter;
