@@ -208,15 +208,60 @@ bool DownloadJob::preparePartial()
 // under its final name and no partial file. Downloading it again would put a second copy
 // beside it ("clip (2).mp4"); a file of exactly the announced size that is a video, where our
 // rename put it, is taken as that video instead.
+namespace
+{
+// True when the file is a whole ISO media file (MP4/MOV): top-level boxes that start with
+// ftyp, include moov and mdat, and end exactly at the end of the file. A cut-short copy fails.
+bool isCompleteIsoMediaFile(QFile &file)
+{
+    const qint64 size = file.size();
+    qint64 offset = 0;
+    bool first = true;
+    bool moov = false;
+    bool mdat = false;
+    while (offset < size) {
+        if (!file.seek(offset))
+            return false;
+        const QByteArray header = file.read(16);
+        if (header.size() < 8)
+            return false;
+        auto be32 = [&header](int at) {
+            return quint32(quint8(header[at])) << 24 | quint32(quint8(header[at + 1])) << 16
+                | quint32(quint8(header[at + 2])) << 8 | quint32(quint8(header[at + 3]));
+        };
+        qint64 boxSize = be32(0);
+        const QByteArray type = header.mid(4, 4);
+        if (boxSize == 1) {
+            if (header.size() < 16)
+                return false;
+            boxSize = qint64(quint64(be32(8)) << 32 | be32(12));
+        } else if (boxSize == 0) {
+            boxSize = size - offset;  // "to the end of the file"
+        }
+        if (boxSize < 8 || boxSize > size - offset || (first && type != "ftyp"))
+            return false;
+        moov = moov || type == "moov";
+        mdat = mdat || type == "mdat";
+        first = false;
+        offset += boxSize;
+    }
+    return offset == size && moov && mdat;
+}
+} // namespace
+
 bool DownloadJob::adoptRenamedFile(const QString &canonicalDir, const QString &partialName)
 {
-    if (m_request.partialTotalBytes <= 0 || !partialName.endsWith(".part"_L1))
+    if (!partialName.endsWith(".part"_L1))
         return false;
     const QString base = baseNameOf(partialName.chopped(5));
     static const QStringList extensions{u"mp4"_s, u"mov"_s, u"webm"_s, u"mkv"_s, u"avi"_s, u"ts"_s};
     for (const QString &ext : extensions) {
         const QFileInfo candidate(canonicalDir + u'/' + base + u'.' + ext);
-        if (!candidate.isFile() || candidate.isSymLink() || candidate.size() != m_request.partialTotalBytes)
+        // The size the earlier run learned proves the file whole; without it (killed before
+        // the total reached the store) only a file whose structure proves it whole will do.
+        const bool sizeKnown = m_request.partialTotalBytes > 0;
+        if (!candidate.isFile() || candidate.isSymLink()
+            || (sizeKnown && candidate.size() != m_request.partialTotalBytes))
             continue;
         QFile file(candidate.filePath());
         if (!file.open(QIODevice::ReadOnly))
@@ -224,6 +269,8 @@ bool DownloadJob::adoptRenamedFile(const QString &canonicalDir, const QString &p
         const QByteArray head = file.read(VideoSniffer::PreferredHeadBytes);
         const VideoSniffer::Kind kind = VideoSniffer::sniff(head, true);
         if (!VideoSniffer::isVideo(kind) || VideoSniffer::extensionFor(kind, {}) != ext)
+            continue;
+        if (!sizeKnown && !((ext == "mp4"_L1 || ext == "mov"_L1) && isCompleteIsoMediaFile(file)))
             continue;
         file.seek(0);
         QCryptographicHash hash(QCryptographicHash::Sha256);
@@ -379,6 +426,13 @@ bool DownloadJob::handleHead()
     // whatever the Content-Type says.
     if (bodyOffset > 0 && VideoSniffer::isTextContentType(m_contentType))
         m_mode = BodyMode::ErrorBody;
+    // The total goes to the store now, not with the first timed progress report: a small
+    // video can be complete and renamed before that, and a crash right after the rename needs
+    // the size to recognise the finished file (adoptRenamedFile).
+    if (m_mode != BodyMode::ErrorBody && m_expectedTotal > 0) {
+        m_lastProgressBytes = m_truncatePending ? 0 : have;
+        emit progressed(m_lastProgressBytes, m_expectedTotal);
+    }
     return true;
 }
 

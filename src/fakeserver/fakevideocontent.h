@@ -30,4 +30,5 @@ private:
     quint64 m_seed = 0;
     qint64 m_size = 0;
     QByteArray m_etag;
+    QByteArray m_head;  // ftyp, moov and the mdat header sized to the whole file
 };
