@@ -44,6 +44,7 @@ private slots:
     void humanOutputWhenPiped();
     void exportWritesTheStore();
     void importRunsAnExportedList();
+    void orphanPartialsAreListedNotDeleted();
 
 private:
     QStringList baseArgs(const QString &provider) const;
@@ -581,6 +582,30 @@ void TestCli::importRunsAnExportedList()
     QCOMPARE(refused.exitCode, 2);
     QVERIFY2(refused.err.contains("No task in"), refused.err.constData());
     QVERIFY(m_server->requests().isEmpty());
+}
+
+void TestCli::orphanPartialsAreListedNotDeleted()
+{
+    // A partial download whose task is gone (removed, or the store started afresh).
+    QVERIFY(QDir().mkpath(m_downloadDir));
+    const QString orphan = m_downloadDir + u"/removed_task.mp4.part"_s;
+    QFile file(orphan);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(300 * 1024, 'p'));
+    file.close();
+
+    const FakeTaskSpec task = quickTask(u"orphan_neighbour_01"_s);
+    m_server->addTask(task);
+    CliTestHarness harness;
+    harness.start(baseArgs(u"mingyan"_s) << task.id);
+    const auto result = harness.waitForFinished();
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.err.contains("1 partial download belongs to no task"), result.err.constData());
+    QVERIFY2(result.err.contains("removed_task.mp4.part"), result.err.constData());
+    QVERIFY(QFile::exists(orphan));
+    QCOMPARE(QFileInfo(orphan).size(), 300 * 1024);
+    // The task's own download is not one of them.
+    QVERIFY2(!result.err.contains(task.id.toUtf8() + ".mp4.part"), result.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -287,6 +287,7 @@ private slots:
     void coalesceKeepsLastSave();
     void coalescedSavesWriteTheLast();
     void eventsKeepTheirOrder();
+    void historyIsReadWithoutWaitingForWrites();
     void removal();
     void reopenAfterDestructor();
     void flushSemantics();
@@ -495,6 +496,52 @@ void TestTaskStore::coalescedSavesWriteTheLast()
     QCOMPARE(loaded.at(0).snapshot.progress, 500 % 101);
     QCOMPARE(loaded.at(1).key.taskId, u"c"_s);
     QCOMPARE(loaded.at(1).snapshot.progress, 42);
+}
+
+void TestTaskStore::historyIsReadWithoutWaitingForWrites()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"reelkeep.sqlite"_s);
+    const TaskKey key{u"acc"_s, u"a"_s};
+    auto store = openStore(path);
+    QVERIFY(store);
+    store->appendEvent({key, utc(1000), TaskState::Queued, u"first"_s});
+    store->appendEvent({key, utc(2000), TaskState::Processing, u"second"_s});
+    QVERIFY(store->flush());
+
+    // Another process holds the write lock: the store's writer is stuck behind it.
+    RawDb other(path);
+    QVERIFY(other.exec(u"BEGIN IMMEDIATE"_s));
+    store->appendEvent({key, utc(3000), TaskState::Completed, u"pending"_s});
+
+    bool called = false;
+    QList<TaskEvent> loaded;
+    QObject receiver;
+    store->loadHistoryAsync(key, &receiver, [&](const QList<TaskEvent> &events) {
+        called = true;
+        loaded = events;
+    });
+    QVERIFY(!called);  // never answered inline: the caller is the GUI thread
+    // Answered while the writer is still blocked: it did not wait for the queued write.
+    QTRY_VERIFY_WITH_TIMEOUT(called, 3000);
+    QCOMPARE(loaded.size(), 2);
+    QCOMPARE(loaded.at(1).message, u"second"_s);
+    QVERIFY(other.exec(u"ROLLBACK"_s));
+    QVERIFY(store->flush());
+    QCOMPARE(store->loadHistory(key).size(), 3);
+
+    // A receiver that is gone gets nothing (and nothing crashes).
+    bool calledAfterDelete = false;
+    {
+        QObject gone;
+        store->loadHistoryAsync(key, &gone, [&](const QList<TaskEvent> &) { calledAfterDelete = true; });
+    }
+    bool sentinel = false;
+    store->loadHistoryAsync(key, &receiver, [&](const QList<TaskEvent> &) { sentinel = true; });
+    QTRY_VERIFY(sentinel);
+    QCoreApplication::processEvents();
+    QVERIFY(!calledAfterDelete);
 }
 
 void TestTaskStore::eventsKeepTheirOrder()

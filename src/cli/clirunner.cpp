@@ -2,11 +2,13 @@
 
 #include "apicredentials.h"
 #include "clock.h"
+#include "orphanpartials.h"
 #include "tasklistexchange.h"
 #include "taskstore.h"
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QLocale>
 #include <QNetworkAccessManager>
 #include <QTimer>
 
@@ -241,6 +243,31 @@ void CliRunner::finish(bool timedOut)
     m_exitCode = summary.exitCode;
     if (!m_store->flush())
         m_reporter->notice(tr("Some progress could not be recorded in the task store."));
+    reportOrphanPartials();
     m_reporter->summary(summary);
     emit finished(m_exitCode);
+}
+
+void CliRunner::reportOrphanPartials()
+{
+    // Listed, never deleted: they may hold most of a video whose link has expired since.
+    const OrphanPartials::ScanResult scan =
+        OrphanPartials::scan(m_options.storePath, {m_options.downloadDir}, m_engine->partialPathsInUse());
+    if (scan.files.isEmpty())
+        return;
+    constexpr int maxListed = 10;
+    QStringList names;
+    for (const OrphanPartials::File &file : scan.files.mid(0, maxListed)) {
+        names << u"  %1 (%2)"_s.arg(QDir::toNativeSeparators(file.path),
+                                    QLocale::c().formattedDataSize(file.size, 1, QLocale::DataSizeTraditionalFormat));
+    }
+    if (scan.files.size() > maxListed)
+        names << tr("  and %n more", nullptr, int(scan.files.size() - maxListed));
+    const QString head = scan.files.size() == 1
+        ? tr("1 partial download belongs to no task in the store (kept; delete it yourself if you do not need it, "
+             "or review it in the Reelkeep window):")
+        : tr("%n partial downloads belong to no task in the store (kept; delete them yourself if you do not need "
+             "them, or review them in the Reelkeep window):",
+             nullptr, int(scan.files.size()));
+    m_reporter->notice(head + u'\n' + names.join(u'\n'));
 }

@@ -39,6 +39,7 @@ private:
     void onTaskEvent(const TaskEvent &event);
     void scheduleDoneCheck();
     void checkDone();
+    void reportOrphanPartials();
     void finish(bool timedOut);
     int progressOf(const TaskRecord &record) const;
 

@@ -336,6 +336,16 @@ QList<TaskEvent> TaskEngine::history(const TaskKey &key) const
     return m_store ? m_store->loadHistory(key) : QList<TaskEvent>{};
 }
 
+void TaskEngine::loadHistory(const TaskKey &key, QObject *context,
+                             std::function<void(const QList<TaskEvent> &)> done) const
+{
+    if (m_store) {
+        m_store->loadHistoryAsync(key, context, std::move(done));
+        return;
+    }
+    QMetaObject::invokeMethod(context, [done = std::move(done)] { done({}); }, Qt::QueuedConnection);
+}
+
 // ---- polling results ------------------------------------------------------------------------
 
 void TaskEngine::onPolled(const TaskKey &key, const PollResult &result)

@@ -100,6 +100,8 @@ public:
     void setPollingPaused(const TaskKey &key, bool paused);
     void removeTask(const TaskKey &key);        // never deletes files
     QList<TaskEvent> history(const TaskKey &key) const;
+    // The same without blocking: `done` runs on context's thread once the store was read.
+    void loadHistory(const TaskKey &key, QObject *context, std::function<void(const QList<TaskEvent> &)> done) const;
 
     // Smoothed transfer rate of a running download, bytes per second (0 when not downloading).
     double downloadSpeed(const TaskKey &key) const { return m_speeds.value(key).bytesPerSecond; }

@@ -5,6 +5,7 @@
 #include "storeschema.h"
 #include "storewriter.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -13,6 +14,8 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QMutex>
+#include <QPointer>
+#include <QThreadPool>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QThread>
@@ -493,6 +496,39 @@ QList<TaskEvent> TaskStore::loadHistory(const TaskKey &key) const
     while (query.next())
         events.append(StoreRows::readEvent(query, key));
     return events;
+}
+
+void TaskStore::loadHistoryAsync(const TaskKey &key, QObject *context,
+                                 std::function<void(const QList<TaskEvent> &)> done) const
+{
+    QThreadPool::globalInstance()->start([path = d->path, key, guard = QPointer<QObject>(context),
+                                          done = std::move(done)]() mutable {
+        QList<TaskEvent> events;
+        const QString name = nextReadConnectionName();
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+            db.setDatabaseName(path);
+            db.setConnectOptions(StoreSchema::connectOptions() + u";QSQLITE_OPEN_READONLY"_s);
+            QSqlQuery query(db);
+            query.setForwardOnly(true);
+            if (!db.open() || !query.prepare(StoreRows::eventSelectForTaskSql())) {
+                qCWarning(lcStore) << "cannot read history:" << (db.isOpen() ? query.lastError() : db.lastError()).text();
+            } else {
+                query.bindValue(0, key.accountId);
+                query.bindValue(1, key.taskId);
+                if (!query.exec())
+                    qCWarning(lcStore) << "cannot read history:" << query.lastError().text();
+                while (query.isActive() && query.next())
+                    events.append(StoreRows::readEvent(query, key));
+            }
+        }
+        QSqlDatabase::removeDatabase(name);
+        // Through qApp, which outlives every receiver: the guard is checked on its own thread.
+        QMetaObject::invokeMethod(QCoreApplication::instance(), [guard, done = std::move(done), events] {
+            if (guard)
+                done(events);
+        });
+    });
 }
 
 void TaskStore::saveAccount(const Account &account)

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 // The durable task list: SQLite (WAL) through Qt SQL. Writes are queued to a worker thread and
@@ -34,6 +35,11 @@ public:
     QList<Account> loadAccounts() const;
     QList<TaskRecord> loadTasks() const;
     QList<TaskEvent> loadHistory(const TaskKey &key) const;
+    // Reads a task's history on a pool thread with a connection of its own and calls `done` on
+    // context's thread (not at all if context is gone by then). Does not wait for queued
+    // writes: the caller merges the events it saw itself, so the GUI thread never waits.
+    void loadHistoryAsync(const TaskKey &key, QObject *context,
+                          std::function<void(const QList<TaskEvent> &)> done) const;
 
     // Start-up with a long list: returns the first `firstCount` tasks (oldest first) at once and,
     // when there are more, reads the rest on a worker thread with its own read-only connection.

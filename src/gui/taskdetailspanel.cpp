@@ -255,21 +255,32 @@ QString TaskDetailsPanel::formatTime(const QDateTime &utc) const
 void TaskDetailsPanel::reloadHistory()
 {
     m_history->clear();
-    QList<TaskEvent> events = m_engine->history(m_key);
-    // Add what the store may not have committed yet, without repeating what it has.
-    for (const TaskEvent &recent : std::as_const(m_recentEvents)) {
-        if (recent.key != m_key)
-            continue;
-        const bool known = std::any_of(events.cbegin(), events.cend(), [&](const TaskEvent &e) {
-            return e.state == recent.state && e.message == recent.message
-                && std::abs(e.at.toMSecsSinceEpoch() - recent.at.toMSecsSinceEpoch()) < 1000;
-        });
-        if (!known)
-            events << recent;
-    }
-    std::stable_sort(events.begin(), events.end(), [](const TaskEvent &a, const TaskEvent &b) { return a.at < b.at; });
-    for (const TaskEvent &event : std::as_const(events))
-        addHistoryItem(event);
+    const TaskKey key = m_key;
+    ++m_historyRequest;
+    const quint64 request = m_historyRequest;
+    // Read off the GUI thread; a newer selection makes this answer stale.
+    m_engine->loadHistory(key, this, [this, key, request](const QList<TaskEvent> &stored) {
+        if (request != m_historyRequest || key != m_key)
+            return;
+        QList<TaskEvent> events = stored;
+        // Add what the store may not have committed yet, without repeating what it has.
+        for (const TaskEvent &recent : std::as_const(m_recentEvents)) {
+            if (recent.key != key)
+                continue;
+            const bool known = std::any_of(events.cbegin(), events.cend(), [&](const TaskEvent &e) {
+                return e.state == recent.state && e.message == recent.message
+                    && std::abs(e.at.toMSecsSinceEpoch() - recent.at.toMSecsSinceEpoch()) < 1000;
+            });
+            if (!known)
+                events << recent;
+        }
+        std::stable_sort(events.begin(), events.end(),
+                         [](const TaskEvent &a, const TaskEvent &b) { return a.at < b.at; });
+        m_history->clear();
+        for (const TaskEvent &event : std::as_const(events))
+            addHistoryItem(event);
+        emit historyLoaded(key);
+    });
 }
 
 void TaskDetailsPanel::addHistoryItem(const TaskEvent &event)

@@ -49,6 +49,8 @@ public:
     QTreeWidget *historyView() const { return m_history; }
 
 signals:
+    // The selected task's history was read from the store and shown.
+    void historyLoaded(const TaskKey &key);
     // The user clicked the saved file's link.
     void openFileRequested(const QString &filePath);
 
@@ -83,4 +85,5 @@ private:
     // Events seen since start-up: the store commits in batches, so a history read right after a
     // change may not hold it yet. Bounded; older events are in the store by then.
     QList<TaskEvent> m_recentEvents;
+    quint64 m_historyRequest = 0;
 };
