@@ -12,10 +12,7 @@ QNetworkRequest makeRequest(const QUrl &url, const ApiCredentials &credentials, 
 {
     QNetworkRequest request(url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    // HTTP/2 only where TLS negotiates it: on plain http Qt would offer an h2c upgrade with
-    // every request, which no provider endpoint (nor our fake server) accepts.
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute,
-                         allowHttp2 && url.scheme().compare("https"_L1, Qt::CaseInsensitive) == 0);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, allowHttp2);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     request.setRawHeader("Accept-Encoding", "identity");
     request.setHeader(QNetworkRequest::UserAgentHeader, u"Reelkeep/" REELKEEP_VERSION_STRING ""_s);
