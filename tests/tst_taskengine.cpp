@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "fakeproviderserver.h"
 #include "taskengine.h"
+#include "taskpoller.h"
 #include "taskstore.h"
 
 #include <QCryptographicHash>
@@ -28,9 +29,11 @@ private slots:
     void historyRecordsRetriesAndLinkExpiry();
     void incrementalRestore();
     void addingDuringIncrementalRestoreKnowsStoredIds();
+    void pollTimeAloneIsWrittenLazily();
 
 private:
     void storeSavedTasks(int count);
+    TaskRecord storedTask(const TaskKey &key) const;
     Account account(bool autoDownload = true) const;
     FakeTaskSpec task(const QString &id) const;
     std::unique_ptr<TaskEngine> makeEngine(int maxConcurrentDownloads = 3);
@@ -300,6 +303,75 @@ void TestTaskEngine::historyRecordsRetriesAndLinkExpiry()
     // Status changes are still there, in order.
     QCOMPARE(history.first().state, TaskState::Queued);
     QCOMPARE(history.last().state, TaskState::Saved);
+}
+
+TaskRecord TestTaskEngine::storedTask(const TaskKey &key) const
+{
+    const QList<TaskRecord> stored = m_store->loadTasks();
+    const auto it = std::find_if(stored.cbegin(), stored.cend(), [&](const TaskRecord &r) { return r.key == key; });
+    return it == stored.cend() ? TaskRecord{} : *it;
+}
+
+void TestTaskEngine::pollTimeAloneIsWrittenLazily()
+{
+    // A manual clock moved to each due time: no waiting for the interval.
+    ManualClock clock;
+    auto engine = std::make_unique<TaskEngine>(m_manager.get(), &clock, m_store.get());
+    engine->setAccount(account(false));
+    FakeTaskSpec spec = task(u"lazy_poll_time_1"_s);
+    spec.processingPolls = 1000; // "processing" at 0 % for the first ten polls: nothing changes
+    m_server->addTask(spec);
+    const TaskKey key{u"acc"_s, spec.id};
+    QSignalSpy polled(engine->poller(), &TaskPoller::polled);
+    auto pollOnce = [&] {
+        const int before = int(polled.count());
+        const qint64 due = engine->poller()->dueMs(key);   // -1: already on its way
+        if (due >= 0)
+            clock.setNowMs(std::max(clock.nowMs(), due));
+        QTRY_VERIFY_WITH_TIMEOUT(polled.count() > before, 10'000);
+    };
+    engine->addTasks(u"acc"_s, {spec.id});
+
+    // The first poll changes the state (queued -> processing): written at once.
+    pollOnce();
+    QCOMPARE(engine->task(key)->state, TaskState::Processing);
+    const qint64 firstPollMs = engine->task(key)->lastPolledAt.toMSecsSinceEpoch();
+    QVERIFY(m_store->flush());
+    QCOMPARE(storedTask(key).lastPolledAt.toMSecsSinceEpoch(), firstPollMs);
+
+    // Three polls that change nothing but the poll time: the row is not rewritten.
+    for (int i = 0; i < 3; ++i)
+        pollOnce();
+    const qint64 latestPollMs = engine->task(key)->lastPolledAt.toMSecsSinceEpoch();
+    QVERIFY(latestPollMs > firstPollMs);
+    QVERIFY(m_store->flush());
+    QCOMPARE(storedTask(key).lastPolledAt.toMSecsSinceEpoch(), firstPollMs);
+    QCOMPARE(storedTask(key).state, TaskState::Processing);
+
+    // A real change writes the whole row at once, the latest poll time with it.
+    engine->setPollingPaused(key, true);
+    QVERIFY(m_store->flush());
+    QVERIFY(storedTask(key).pollingPaused);
+    QCOMPARE(storedTask(key).lastPolledAt.toMSecsSinceEpoch(), latestPollMs);
+
+    // A poll more than ten minutes after the last written poll time is written.
+    clock.advance(11 * 60'000);
+    engine->setPollingPaused(key, false);
+    pollOnce();
+    const qint64 lateMs = engine->task(key)->lastPolledAt.toMSecsSinceEpoch();
+    QVERIFY(m_store->flush());
+    QCOMPARE(storedTask(key).lastPolledAt.toMSecsSinceEpoch(), lateMs);
+
+    // One more unwritten poll; a clean shutdown writes it.
+    pollOnce();
+    const qint64 lastMs = engine->task(key)->lastPolledAt.toMSecsSinceEpoch();
+    QVERIFY(lastMs > lateMs);
+    QVERIFY(m_store->flush());
+    QCOMPARE(storedTask(key).lastPolledAt.toMSecsSinceEpoch(), lateMs);
+    engine.reset();
+    QVERIFY(m_store->flush());
+    QCOMPARE(storedTask(key).lastPolledAt.toMSecsSinceEpoch(), lastMs);
+    QCOMPARE(storedTask(key).state, TaskState::Processing);
 }
 
 QTEST_GUILESS_MAIN(TestTaskEngine)

@@ -24,6 +24,13 @@ constexpr int maxTaskIdLength = 256;
 constexpr int throughputTickMs = 1000;
 constexpr int restoreBatchIntervalMs = 20;   // between batches of tasks read at start-up
 constexpr int restoreStepRows = 5000;         // at most this many restored rows per turn of the event loop
+// A poll that changed nothing but the poll time is written at most this often per task.
+constexpr qint64 pollTimeSaveIntervalMs = 10 * 60'000;
+
+qint64 msOf(const QDateTime &time)
+{
+    return time.isValid() ? time.toMSecsSinceEpoch() : -1;
+}
 } // namespace
 
 TaskEngine::TaskEngine(QNetworkAccessManager *manager, Clock *clock, TaskStore *store, QObject *parent)
@@ -70,7 +77,24 @@ TaskEngine::TaskEngine(QNetworkAccessManager *manager, Clock *clock, TaskStore *
     connect(m_throughputTimer, &QTimer::timeout, this, &TaskEngine::updateThroughput);
 }
 
-TaskEngine::~TaskEngine() = default;
+TaskEngine::~TaskEngine()
+{
+    persistPollTimes();
+}
+
+void TaskEngine::persistPollTimes()
+{
+    if (!m_store)
+        return;
+    for (const TaskRecord &record : m_tasks) {
+        const qint64 polledMs = msOf(record.lastPolledAt);
+        const auto saved = m_polledSavedMs.constFind(record.key);
+        if (polledMs >= 0 && saved != m_polledSavedMs.cend() && *saved != polledMs) {
+            m_store->saveTask(record);
+            m_polledSavedMs.insert(record.key, polledMs);
+        }
+    }
+}
 
 // ---- accounts -------------------------------------------------------------------------------
 
@@ -304,8 +328,22 @@ void TaskEngine::commit(TaskRecord &record, Changes changes)
 {
     if (changes & ~Changes(Change::Polled))
         record.updatedAt = m_clock->nowUtc();
-    if (m_store)
-        m_store->saveTask(record);
+    if (m_store) {
+        // Rewriting the whole row for each poll that only moved the poll time was a quarter of
+        // a poll's cost. That time is kept in memory and written with the next real change,
+        // every pollTimeSaveIntervalMs, and by persistPollTimes() at a clean exit. After a crash
+        // the stored time is at most that old: restoreFromStore() then schedules the first poll
+        // a little early, which is harmless (one extra query).
+        const qint64 polledMs = msOf(record.lastPolledAt);
+        const auto saved = m_polledSavedMs.constFind(record.key);
+        const bool onlyPolled = changes == Changes(Change::Polled) && saved != m_polledSavedMs.cend()
+                                && polledMs - *saved < pollTimeSaveIntervalMs;
+        if (!onlyPolled) {
+            m_store->saveTask(record);
+            if (saved == m_polledSavedMs.cend() || *saved != polledMs)
+                m_polledSavedMs.insert(record.key, polledMs);
+        }
+    }
     if (changes)
         emit taskChanged(rowOf(record.key), changes);
 }
@@ -368,9 +406,16 @@ void TaskEngine::onPolled(const TaskKey &key, const PollResult &result)
             || snapshot.source != old.source || snapshot.providerStatus != old.providerStatus) {
             changes |= Change::Details;
         }
+        // Fields no view shows (createdAt...) still need a write, which a poll-time-only
+        // change would put off (see commit()).
+        if (changes == Changes(Change::Polled) && !(snapshot == old))
+            changes |= Change::Details;
+        if (record->retryCount != 0) {
+            record->retryCount = 0;
+            changes |= Change::Error;
+        }
         const VideoSource previousSource = old.source;
         record->snapshot = snapshot;
-        record->retryCount = 0;
         if (snapshot.state != TaskState::Failed && !record->lastError.isEmpty() && snapshot.errorMessage.isEmpty()) {
             record->lastError.clear();
             changes |= Change::Error;
@@ -809,6 +854,7 @@ void TaskEngine::removeTask(const TaskKey &key)
         m_store->removeTask(key);
     m_tasks.erase(m_tasks.begin() + row);
     m_rows.remove(key);
+    m_polledSavedMs.remove(key);
     for (int i = row; i < taskCount(); ++i)
         m_rows[m_tasks[size_t(i)].key] = i;
     emit taskRemoved(row);

@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QStringList>
 
@@ -115,6 +116,9 @@ public:
     // True when nothing more will happen on its own for this task.
     // Polling, downloading, waiting to download, or waiting to retry: more will happen on its own.
     bool hasPendingWork(const TaskKey &key) const;
+    // A poll that changed nothing but the poll time is not written at once (see commit()):
+    // this writes every such time now. The destructor does it too, before a clean exit.
+    void persistPollTimes();
 
 signals:
     void tasksAdded(int firstRow, int count);
@@ -154,7 +158,7 @@ private:
 
     QNetworkAccessManager *m_manager;
     Clock *m_clock;
-    TaskStore *m_store;
+    QPointer<TaskStore> m_store;   // a QPointer: the destructor still writes, if the store is alive
     Options m_options;
     TaskPoller *m_poller;
     VideoDownloader *m_downloader;
@@ -164,6 +168,7 @@ private:
     QHash<QString, Account> m_accounts;
     std::vector<TaskRecord> m_tasks;
     QHash<TaskKey, int> m_rows;
+    QHash<TaskKey, qint64> m_polledSavedMs;   // lastPolledAt as last written to the store (-1: none)
     bool m_restoring = false;
     QTimer *m_restoreTimer = nullptr;
     QList<TaskRecord> m_restorePending;   // read, not yet adopted
