@@ -24,9 +24,16 @@ namespace
 struct Sample
 {
     double mibPerSecond = 0;
-    double peakRssMiB = 0;
+    double peakRssMiB = 0; // the program's own VmHWM when sampled, else wait4's ru_maxrss
+    double ruMaxRssMiB = 0;
     bool ok = false;
 };
+
+void setRss(Sample &sample, const ChildRun &child)
+{
+    sample.peakRssMiB = child.sampledHwmMiB > 0 ? child.sampledHwmMiB : child.peakRssMiB;
+    sample.ruMaxRssMiB = child.peakRssMiB;
+}
 
 // The CLI's download phase: from the task's first "downloading" line to its "downloaded" line
 // (the poll before it and the process start are not part of a download's throughput).
@@ -53,7 +60,7 @@ Sample reelkeepOnce(const QUrl &api, qint64 bytes, const QString &workDir)
     }
     QDir(workDir).removeRecursively();
     Sample sample;
-    sample.peakRssMiB = child.peakRssMiB;
+    setRss(sample, child);
     sample.ok = child.exitCode == 0 && saved == bytes && started >= 0 && finished > started;
     if (sample.ok)
         sample.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / (finished - started);
@@ -67,7 +74,7 @@ Sample toolOnce(const QStringList &argv, const QString &outFile, qint64 bytes)
     QFile::remove(outFile);
     const ChildRun child = run(argv);
     Sample sample;
-    sample.peakRssMiB = child.peakRssMiB;
+    setRss(sample, child);
     sample.ok = child.exitCode == 0 && QFileInfo(outFile).size() == bytes;
     if (sample.ok)
         sample.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / child.wallSeconds;
@@ -87,7 +94,8 @@ std::pair<Sample, Sample> curlOnce(const QString &curl, const QString &syncTool,
     QFile::remove(outFile);
     const ChildRun fetch = run({curl, u"-s"_s, u"-f"_s, u"-o"_s, outFile, source.toString()});
     Sample plain, synced;
-    plain.peakRssMiB = synced.peakRssMiB = fetch.peakRssMiB;
+    setRss(plain, fetch);
+    setRss(synced, fetch);
     plain.ok = fetch.exitCode == 0 && QFileInfo(outFile).size() == bytes;
     if (plain.ok) {
         plain.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / fetch.wallSeconds;
@@ -117,7 +125,7 @@ QString rssList(const QList<Sample> &samples)
 {
     QStringList values;
     for (const Sample &s : samples)
-        values << fixed(s.peakRssMiB, 1);
+        values << u"%1 (ru_maxrss %2)"_s.arg(fixed(s.peakRssMiB, 1), fixed(s.ruMaxRssMiB, 1));
     return values.join(u", "_s);
 }
 
@@ -215,7 +223,9 @@ int main(int argc, char *argv[])
                 tools[(i + t) % tools.size()]();
         }
         reelkeepBySize[bytes] = reelkeep;
-        note(u"bench_download: %1, Reelkeep peak RSS per run (MiB): %2"_s.arg(sizeLabel(bytes), rssList(reelkeep)));
+        note(u"bench_download: %1, Reelkeep peak RSS per run, sampled VmHWM (MiB): %2"_s.arg(sizeLabel(bytes),
+                                                                                      rssList(reelkeep)));
+        note(u"bench_download: %1, curl peak RSS per run (MiB): %2"_s.arg(sizeLabel(bytes), rssList(viaCurl)));
 
         const double ours = median(throughputs(reelkeep));
         const QString figure = u"throughput %1, MiB/s (median of %2)"_s.arg(sizeLabel(bytes)).arg(runs);
