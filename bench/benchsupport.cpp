@@ -92,8 +92,10 @@ ChildRun run(const QStringList &argv, const QStringList &extraEnv)
     QByteArray pending;
     char buffer[65536];
     // The child's own VmHWM, sampled while it runs: wait4's ru_maxrss also counts the pages
-    // the child shared with this process between fork and exec.
+    // the child shared with this process between fork and exec. Samples taken before the exec
+    // (the process still has this program's name) are skipped for the same reason.
     const QByteArray statusPath = "/proc/" + QByteArray::number(pid) + "/status";
+    const QByteArray execName = "Name:\t" + QFileInfo(argv.first()).fileName().toLocal8Bit().left(15) + '\n';
     const auto sampleHwm = [&] {
         const int fd = open(statusPath.constData(), O_RDONLY);
         if (fd < 0)
@@ -104,6 +106,8 @@ ChildRun run(const QStringList &argv, const QStringList &extraEnv)
         if (got <= 0)
             return;
         text[got] = 0;
+        if (!std::strstr(text, execName.constData()))
+            return;
         if (const char *hwm = std::strstr(text, "VmHWM:"))
             out.sampledHwmMiB = std::max(out.sampledHwmMiB, std::strtod(hwm + 6, nullptr) / 1024.0);
     };
