@@ -12,6 +12,9 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <functional>
+#include <utility>
+
 using namespace Qt::StringLiterals;
 using namespace Bench;
 
@@ -21,9 +24,16 @@ namespace
 struct Sample
 {
     double mibPerSecond = 0;
-    double peakRssMiB = 0;
+    double peakRssMiB = 0; // the program's own VmHWM when sampled, else wait4's ru_maxrss
+    double ruMaxRssMiB = 0;
     bool ok = false;
 };
+
+void setRss(Sample &sample, const ChildRun &child)
+{
+    sample.peakRssMiB = child.sampledHwmMiB > 0 ? child.sampledHwmMiB : child.peakRssMiB;
+    sample.ruMaxRssMiB = child.peakRssMiB;
+}
 
 // The CLI's download phase: from the task's first "downloading" line to its "downloaded" line
 // (the poll before it and the process start are not part of a download's throughput).
@@ -50,7 +60,7 @@ Sample reelkeepOnce(const QUrl &api, qint64 bytes, const QString &workDir)
     }
     QDir(workDir).removeRecursively();
     Sample sample;
-    sample.peakRssMiB = child.peakRssMiB;
+    setRss(sample, child);
     sample.ok = child.exitCode == 0 && saved == bytes && started >= 0 && finished > started;
     if (sample.ok)
         sample.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / (finished - started);
@@ -64,7 +74,7 @@ Sample toolOnce(const QStringList &argv, const QString &outFile, qint64 bytes)
     QFile::remove(outFile);
     const ChildRun child = run(argv);
     Sample sample;
-    sample.peakRssMiB = child.peakRssMiB;
+    setRss(sample, child);
     sample.ok = child.exitCode == 0 && QFileInfo(outFile).size() == bytes;
     if (sample.ok)
         sample.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / child.wallSeconds;
@@ -72,6 +82,34 @@ Sample toolOnce(const QStringList &argv, const QString &outFile, qint64 bytes)
         note(u"%1 failed: exit %2"_s.arg(argv.first()).arg(child.exitCode));
     QFile::remove(outFile);
     return sample;
+}
+
+// One `curl -o` run giving two samples: the fetch alone, and the fetch followed by `sync FILE`
+// (coreutils fsyncs just that file). Reelkeep fsyncs a video before giving it its final name, so
+// that a crash never leaves a truncated file under a finished name; curl does not, and without
+// the sync its figure is the speed of filling the page cache, not of storing the file.
+std::pair<Sample, Sample> curlOnce(const QString &curl, const QString &syncTool, const QUrl &source,
+                                   const QString &outFile, qint64 bytes)
+{
+    QFile::remove(outFile);
+    const ChildRun fetch = run({curl, u"-s"_s, u"-f"_s, u"-o"_s, outFile, source.toString()});
+    Sample plain, synced;
+    setRss(plain, fetch);
+    setRss(synced, fetch);
+    plain.ok = fetch.exitCode == 0 && QFileInfo(outFile).size() == bytes;
+    if (plain.ok) {
+        plain.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / fetch.wallSeconds;
+        const ChildRun flush = run({syncTool, outFile});
+        synced.ok = flush.exitCode == 0;
+        if (synced.ok)
+            synced.mibPerSecond = double(bytes) / (1024.0 * 1024.0) / (fetch.wallSeconds + flush.wallSeconds);
+        else
+            note(u"sync %1 failed: exit %2"_s.arg(outFile).arg(flush.exitCode));
+    } else {
+        note(u"curl failed: exit %1"_s.arg(fetch.exitCode));
+    }
+    QFile::remove(outFile);
+    return {plain, synced};
 }
 
 QList<double> throughputs(const QList<Sample> &samples)
@@ -87,7 +125,7 @@ QString rssList(const QList<Sample> &samples)
 {
     QStringList values;
     for (const Sample &s : samples)
-        values << fixed(s.peakRssMiB, 1);
+        values << u"%1 (ru_maxrss %2)"_s.arg(fixed(s.peakRssMiB, 1), fixed(s.ruMaxRssMiB, 1));
     return values.join(u", "_s);
 }
 
@@ -117,6 +155,7 @@ int main(int argc, char *argv[])
     QTemporaryDir work;
     const QString curl = findProgram(u"curl"_s);
     const QString aria2c = findProgram(u"aria2c"_s);
+    const QString syncTool = findProgram(u"sync"_s);
     Nginx nginx;
     const bool haveNginx = nginx.start();
     if (!haveNginx)
@@ -147,28 +186,65 @@ int main(int argc, char *argv[])
             return 0;
         }
 
-        QList<Sample> reelkeep, viaCurl, viaAria;
+        // Every tool writes under the same temporary directory (one file system) and its
+        // file is deleted right after, so no run inherits another's dirty pages. The source is
+        // flushed and read once before timing, so nginx serves it from a clean, warm page cache.
+        if (source.isValid() && !syncTool.isEmpty())
+            run({syncTool, QDir(nginx.root()).filePath(name)});
+        if (source.isValid() && !curl.isEmpty())
+            run({curl, u"-s"_s, u"-o"_s, u"/dev/null"_s, source.toString()});
+
+        QList<Sample> reelkeep, viaCurl, viaCurlSync, viaAria;
         const QString out = work.filePath(u"out.mp4"_s);
-        for (int i = 0; i < runs; ++i) {
-            reelkeep << reelkeepOnce(server.api(), bytes, work.filePath(u"reelkeep"_s));
-            if (source.isValid() && !curl.isEmpty())
-                viaCurl << toolOnce({curl, u"-s"_s, u"-f"_s, u"-o"_s, out, source.toString()}, out, bytes);
-            if (source.isValid() && !aria2c.isEmpty())
+        QList<std::function<void()>> tools;
+        tools << [&] { reelkeep << reelkeepOnce(server.api(), bytes, work.filePath(u"reelkeep"_s)); };
+        if (source.isValid() && !curl.isEmpty()) {
+            tools << [&] {
+                if (syncTool.isEmpty()) {
+                    viaCurl << toolOnce({curl, u"-s"_s, u"-f"_s, u"-o"_s, out, source.toString()}, out, bytes);
+                    return;
+                }
+                const auto [plain, synced] = curlOnce(curl, syncTool, source, out, bytes);
+                viaCurl << plain;
+                viaCurlSync << synced;
+            };
+        }
+        if (source.isValid() && !aria2c.isEmpty()) {
+            tools << [&] {
                 viaAria << toolOnce({aria2c, u"-q"_s, u"--allow-overwrite=true"_s, u"--file-allocation=none"_s,
                                      u"-d"_s, work.path(), u"-o"_s, u"out.mp4"_s, source.toString()},
                                     out, bytes);
+            };
+        }
+        // Alternate, and rotate who goes first, so a slow patch of the shared machine or the
+        // write-back of a previous run does not always land on the same tool.
+        for (int i = 0; i < runs; ++i) {
+            for (qsizetype t = 0; t < tools.size(); ++t)
+                tools[(i + t) % tools.size()]();
         }
         reelkeepBySize[bytes] = reelkeep;
-        note(u"bench_download: %1, Reelkeep peak RSS per run (MiB): %2"_s.arg(sizeLabel(bytes), rssList(reelkeep)));
+        note(u"bench_download: %1, Reelkeep peak RSS per run, sampled VmHWM (MiB): %2"_s.arg(sizeLabel(bytes),
+                                                                                      rssList(reelkeep)));
+        note(u"bench_download: %1, curl peak RSS per run (MiB): %2"_s.arg(sizeLabel(bytes), rssList(viaCurl)));
 
         const double ours = median(throughputs(reelkeep));
         const QString figure = u"throughput %1, MiB/s (median of %2)"_s.arg(sizeLabel(bytes)).arg(runs);
         const QString bench = u"download"_s;
+        if (!viaCurlSync.isEmpty()) {
+            const double theirs = median(throughputs(viaCurlSync));
+            const double ratio = theirs > 0 ? ours / theirs : 0;
+            result(bench, figure + u" vs curl -o + sync FILE"_s, fixed(ours, 0), fixed(theirs, 0), fixed(ratio),
+                   u"≥ 0.9"_s, yesNo(ratio >= 0.9));
+        }
         if (!viaCurl.isEmpty()) {
             const double theirs = median(throughputs(viaCurl));
             const double ratio = theirs > 0 ? ours / theirs : 0;
-            result(bench, figure + u" vs curl -o"_s, fixed(ours, 0), fixed(theirs, 0), fixed(ratio), u"≥ 0.9"_s,
-                   yesNo(ratio >= 0.9));
+            if (viaCurlSync.isEmpty())
+                result(bench, figure + u" vs curl -o"_s, fixed(ours, 0), fixed(theirs, 0), fixed(ratio), u"≥ 0.9"_s,
+                       yesNo(ratio >= 0.9));
+            else
+                result(bench, figure + u" vs curl -o (no fsync)"_s, fixed(ours, 0), fixed(theirs, 0), fixed(ratio),
+                       u"(for reference)"_s, u"n/a"_s);
         } else {
             result(bench, figure, fixed(ours, 0), u"n/a"_s, u"n/a"_s, u"≥ 0.9 of curl"_s, u"n/a"_s);
         }

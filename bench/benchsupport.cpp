@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -90,7 +91,32 @@ ChildRun run(const QStringList &argv, const QStringList &extraEnv)
     }
     QByteArray pending;
     char buffer[65536];
+    // The child's own VmHWM, sampled while it runs: wait4's ru_maxrss also counts the pages
+    // the child shared with this process between fork and exec. Samples taken before the exec
+    // (the process still has this program's name) are skipped for the same reason.
+    const QByteArray statusPath = "/proc/" + QByteArray::number(pid) + "/status";
+    const QByteArray execName = "Name:\t" + QFileInfo(argv.first()).fileName().toLocal8Bit().left(15) + '\n';
+    const auto sampleHwm = [&] {
+        const int fd = open(statusPath.constData(), O_RDONLY);
+        if (fd < 0)
+            return;
+        char text[4096];
+        const ssize_t got = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (got <= 0)
+            return;
+        text[got] = 0;
+        if (!std::strstr(text, execName.constData()))
+            return;
+        if (const char *hwm = std::strstr(text, "VmHWM:"))
+            out.sampledHwmMiB = std::max(out.sampledHwmMiB, std::strtod(hwm + 6, nullptr) / 1024.0);
+    };
     for (;;) {
+        pollfd waitFor{fds[0], POLLIN, 0};
+        const int ready = poll(&waitFor, 1, 20);
+        sampleHwm();
+        if (ready == 0 || (ready < 0 && errno == EINTR))
+            continue;
         const ssize_t n = read(fds[0], buffer, sizeof buffer);
         if (n < 0 && errno == EINTR)
             continue;

@@ -27,6 +27,9 @@ struct ChildRun
     double userSeconds = 0;
     double systemSeconds = 0;
     double peakRssMiB = 0;
+    // Max of VmHWM sampled every 20 ms: the exec'd program's own peak (a last rise in its
+    // final 20 ms can be missed).
+    double sampledHwmMiB = 0;
     QList<QPair<double, QByteArray>> lines;
 
     double cpuSeconds() const { return userSeconds + systemSeconds; }
