@@ -5,6 +5,7 @@
 #include "fakeproviderserver.h"
 
 #include <QCryptographicHash>
+#include <QRegularExpression>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -506,6 +507,9 @@ void TestCli::humanOutputWhenPiped()
     QVERIFY2(!result.out.contains("\x1b["), "escape codes in piped output");
     QVERIFY2(result.out.contains("saved"), result.out.constData());
     QVERIFY2(result.out.contains("1 task(s): 1 saved"), result.out.constData());
+    // The state column is wider than its longest word: "downloading" never runs into the size.
+    const QRegularExpression glued(u"\\b(downloading|processing|completed)\\S"_s);
+    QVERIFY2(!glued.match(QString::fromUtf8(result.out)).hasMatch(), result.out.constData());
 }
 
 void TestCli::exportWritesTheStore()

@@ -41,7 +41,7 @@ QString TerminalReporter::paddedId(const QString &id) const
 
 QString TerminalReporter::statusLine(const TaskRecord &record, int progress) const
 {
-    QString line = u"%1  %2"_s.arg(paddedId(record.key.taskId), taskStateName(record.state).leftJustified(11));
+    QString line = u"%1  %2"_s.arg(paddedId(record.key.taskId), taskStateName(record.state).leftJustified(12));
     if (record.state == TaskState::Downloading) {
         line += record.bytesTotal > 0 ? u"%1 / %2"_s.arg(humanBytes(record.bytesReceived), humanBytes(record.bytesTotal))
                                       : humanBytes(record.bytesReceived);
@@ -68,7 +68,7 @@ void TerminalReporter::taskStatus(const TaskRecord &record, int progress, const 
     if (isFinalState(record.state)) {
         m_live.remove(id);
         if (record.state != TaskState::Saved)
-            printAbove(u"%1  %2%3"_s.arg(paddedId(id), taskStateName(record.state).leftJustified(11), message));
+            printAbove(u"%1  %2%3"_s.arg(paddedId(id), taskStateName(record.state).leftJustified(12), message));
     } else {
         m_live.insert(id, statusLine(record, progress));
     }
@@ -78,7 +78,7 @@ void TerminalReporter::taskStatus(const TaskRecord &record, int progress, const 
 void TerminalReporter::taskSaved(const TaskRecord &record, const DownloadResult &result)
 {
     m_live.remove(record.key.taskId);
-    printAbove(u"%1  %2%3"_s.arg(paddedId(record.key.taskId), taskStateName(TaskState::Saved).leftJustified(11),
+    printAbove(u"%1  %2%3"_s.arg(paddedId(record.key.taskId), taskStateName(TaskState::Saved).leftJustified(12),
                                  tr("%1 (%2)").arg(result.filePath, humanBytes(result.bytes))));
 }
 
