@@ -150,13 +150,8 @@ int main(int argc, char *argv[])
     SystemClock clock;
     TaskEngine engine(&manager, &clock, store.get());
     TaskListModel model(&engine, &clock);
-    Account account;
-    account.id = u"bench"_s;
-    account.displayName = u"bench"_s;
-    account.providerName = u"mingyan"_s;
-    account.baseUrl = QUrl(u"http://127.0.0.1:9"_s); // no request is sent before the clock stops
-    account.apiKey = u"bench"_s;
-    account.downloadDir = dir.filePath(u"videos"_s);
+    // No request is sent before the clock stops: the address only has to be well formed.
+    const Account account = benchAccount(QUrl(u"http://127.0.0.1:9"_s), dir.filePath(u"videos"_s));
     engine.setAccount(account);
     // Slices of 500 as the Add Tasks dialog adds them (the event loop turns in between, so the
     // window paints the rows it has): the first slice is what the user sees first.

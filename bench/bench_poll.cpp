@@ -35,9 +35,7 @@ int main(int argc, char *argv[])
         note(u"bench_poll: reelkeep-fakeserver did not start"_s);
         return 0;
     }
-    QStringList ids;
-    for (int i = 0; i < taskCount; ++i)
-        ids << u"bench_%1"_s.arg(i, 6, 10, QLatin1Char('0'));
+    const QStringList ids = fakeServerTaskIds(taskCount);
 
     QTemporaryDir dir;
     QString error;
@@ -49,14 +47,7 @@ int main(int argc, char *argv[])
     QNetworkAccessManager manager;
     SystemClock clock;
     TaskEngine engine(&manager, &clock, store.get());
-    Account account;
-    account.id = u"bench"_s;
-    account.displayName = u"bench"_s;
-    account.providerName = u"mingyan"_s;
-    account.baseUrl = server.api();
-    account.apiKey = u"bench"_s;
-    account.intervalSeconds = 1;
-    account.downloadDir = dir.filePath(u"videos"_s);
+    Account account = benchAccount(server.api(), dir.filePath(u"videos"_s), 1);
     account.autoDownload = false;
     engine.setAccount(account);
 

@@ -386,4 +386,26 @@ bool writeVideoFile(const QString &path, qint64 size)
     return file.flush();
 }
 
+QStringList fakeServerTaskIds(int count)
+{
+    QStringList ids;
+    ids.reserve(count);
+    for (int i = 0; i < count; ++i)
+        ids << QStringLiteral("bench_%1").arg(i, 6, 10, QLatin1Char('0'));
+    return ids;
+}
+
+Account benchAccount(const QUrl &apiBaseUrl, const QString &downloadDir, int intervalSeconds)
+{
+    Account account;
+    account.id = QStringLiteral("bench");
+    account.displayName = QStringLiteral("bench");
+    account.providerName = QStringLiteral("mingyan");
+    account.baseUrl = apiBaseUrl;
+    account.apiKey = QStringLiteral("bench");
+    account.intervalSeconds = intervalSeconds;
+    account.downloadDir = downloadDir;
+    return account;
+}
+
 } // namespace Bench

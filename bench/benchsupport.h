@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <QUrl>
 
+#include "account.h"
+
 #include <functional>
 #include <memory>
 
@@ -96,5 +98,11 @@ private:
 
 // Writes a file that sniffs as MP4 (an ftyp box) followed by incompressible pseudo-random bytes.
 bool writeVideoFile(const QString &path, qint64 size);
+
+// The task IDs `reelkeep-fakeserver --tasks N` serves: bench_000000 ... in order.
+QStringList fakeServerTaskIds(int count);
+
+// The one mingyan account every engine-driving benchmark polls with (key "bench").
+Account benchAccount(const QUrl &apiBaseUrl, const QString &downloadDir, int intervalSeconds = 0);
 
 } // namespace Bench

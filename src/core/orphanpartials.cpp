@@ -77,6 +77,18 @@ private:
     QString m_error;
 };
 
+// Kept files that are gone or deleted need not be remembered.
+void forgetKept(QSqlDatabase &db, const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return;
+    QSqlQuery forget(db);
+    forget.prepare(u"DELETE FROM kept_partials WHERE path = ?"_s);
+    forget.addBindValue(QVariantList(paths.cbegin(), paths.cend()));
+    if (!forget.execBatch())
+        qCWarning(lcStore) << "cannot forget kept partial files:" << forget.lastError().text();
+}
+
 // Both the path as recorded and its canonical form: a folder reached through a symlink must
 // still match.
 void insertWithCanonical(QSet<QString> *set, const QString &path)
@@ -139,19 +151,12 @@ OrphanPartials::ScanResult OrphanPartials::scan(const QString &storePath, const 
     std::sort(result.files.begin(), result.files.end(),
               [](const File &a, const File &b) { return a.modified > b.modified; });
 
-    // Kept files that are gone since need not be remembered.
     QStringList vanished;
     for (const QString &path : kept) {
         if (!QFileInfo::exists(path))
             vanished << path;
     }
-    if (!vanished.isEmpty()) {
-        QSqlQuery forget(connection.db());
-        forget.prepare(u"DELETE FROM kept_partials WHERE path = ?"_s);
-        forget.addBindValue(vanished);
-        if (!forget.execBatch())
-            qCWarning(lcStore) << "cannot forget vanished kept partial files:" << forget.lastError().text();
-    }
+    forgetKept(connection.db(), vanished);
     qCDebug(lcStore) << "orphan scan:" << result.files.size() << "file(s) in" << seenFolders.size() << "folder(s)";
     return result;
 }
@@ -208,15 +213,8 @@ OrphanPartials::DiscardResult OrphanPartials::discard(const QString &storePath, 
     }
     if (!removed.isEmpty()) {
         Connection connection(storePath);
-        if (connection.isOpen()) {
-            QSqlQuery forget(connection.db());
-            forget.prepare(u"DELETE FROM kept_partials WHERE path = ?"_s);
-            QVariantList values;
-            for (const QString &path : std::as_const(removed))
-                values << path;
-            forget.addBindValue(values);
-            forget.execBatch();
-        }
+        if (connection.isOpen())
+            forgetKept(connection.db(), removed);
     }
     return result;
 }

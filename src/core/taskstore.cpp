@@ -38,6 +38,17 @@ QString nextReadConnectionName()
     return u"reelkeep-store-read-%1"_s.arg(++counter);
 }
 
+// A read-only connection of the calling thread's own, for reads off the GUI thread; the
+// caller closes it and calls QSqlDatabase::removeDatabase(name) when done.
+QSqlDatabase openReadOnly(const QString &name, const QString &path)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+    db.setDatabaseName(path);
+    db.setConnectOptions(StoreSchema::connectOptions() + u";QSQLITE_OPEN_READONLY"_s);
+    db.open();
+    return db;
+}
+
 QString native(const QString &path)
 {
     return QDir::toNativeSeparators(path);
@@ -101,10 +112,8 @@ void StoreTaskLoader::run(TaskStore *store, const QString &path, qint64 afterRow
     qint64 count = 0;
     const QString name = nextReadConnectionName();
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
-        db.setDatabaseName(path);
-        db.setConnectOptions(StoreSchema::connectOptions() + u";QSQLITE_OPEN_READONLY"_s);
-        if (!db.open()) {
+        QSqlDatabase db = openReadOnly(name, path);
+        if (!db.isOpen()) {
             qCWarning(lcStore) << "cannot read the rest of the tasks:" << db.lastError().text();
         } else {
             QSqlQuery query(db);
@@ -506,12 +515,10 @@ void TaskStore::loadHistoryAsync(const TaskKey &key, QObject *context,
         QList<TaskEvent> events;
         const QString name = nextReadConnectionName();
         {
-            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
-            db.setDatabaseName(path);
-            db.setConnectOptions(StoreSchema::connectOptions() + u";QSQLITE_OPEN_READONLY"_s);
+            QSqlDatabase db = openReadOnly(name, path);
             QSqlQuery query(db);
             query.setForwardOnly(true);
-            if (!db.open() || !query.prepare(StoreRows::eventSelectForTaskSql())) {
+            if (!db.isOpen() || !query.prepare(StoreRows::eventSelectForTaskSql())) {
                 qCWarning(lcStore) << "cannot read history:" << (db.isOpen() ? query.lastError() : db.lastError()).text();
             } else {
                 query.bindValue(0, key.accountId);
