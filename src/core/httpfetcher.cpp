@@ -1,5 +1,7 @@
 #include "httpfetcher.h"
 
+#include "httpexchange.h"
+#include "keepalivehttpclient.h"
 #include "logging.h"
 
 #include <QNetworkAccessManager>
@@ -22,13 +24,22 @@ QNetworkRequest makeRequest(const QUrl &url, const ApiCredentials &credentials, 
 
 QUrl redirectTarget(QNetworkReply *reply)
 {
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    HttpResponse response;
+    response.statusCode = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    response.url = reply->url();
+    response.headers.insert("location", reply->rawHeader("Location"));
+    return redirectTarget(response);
+}
+
+QUrl redirectTarget(const HttpResponse &response)
+{
+    const int status = response.statusCode;
     if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
         return {};
-    const QByteArray location = reply->rawHeader("Location");
+    const QByteArray location = response.header("location");
     if (location.isEmpty())
         return {};
-    const QUrl target = reply->url().resolved(QUrl::fromEncoded(location));
+    const QUrl target = response.url.resolved(QUrl::fromEncoded(location));
     const QString scheme = target.scheme().toLower();
     if (!target.isValid() || (scheme != "http"_L1 && scheme != "https"_L1))
         return {};
@@ -63,8 +74,12 @@ HttpFetcher::HttpFetcher(QNetworkAccessManager *manager, const ApiCredentials &c
     m_inactivityTimer->setInterval(m_options.inactivityTimeoutMs);
     connect(m_inactivityTimer, &QTimer::timeout, this, [this] {
         m_timedOut = true;
-        if (m_reply)
+        if (m_reply) {
             m_reply->abort();
+        } else if (m_exchange) {
+            m_exchange->abort();
+            completed({});
+        }
     });
 }
 
@@ -77,6 +92,8 @@ void HttpFetcher::abort()
         m_reply->abort();
         m_reply->deleteLater();
     }
+    if (m_exchange)
+        m_exchange->abort();
     m_done = true;
     deleteLater();
 }
@@ -86,7 +103,15 @@ void HttpFetcher::startRequest(const QUrl &url)
     if (m_done)
         return;
     m_body.clear();
-    m_reply = m_manager->get(makeRequest(url, m_credentials, true));
+    const QNetworkRequest request = makeRequest(url, m_credentials, true);
+    if (auto *client = KeepAliveHttpClient::of(m_manager); client->canSend(url)) {
+        m_exchange = client->get(request, m_options.maxBodyBytes);
+        connect(m_exchange, &HttpExchange::bytesReceived, m_inactivityTimer, qOverload<>(&QTimer::start));
+        connect(m_exchange, &HttpExchange::finished, this, &HttpFetcher::onExchangeFinished);
+        m_inactivityTimer->start();
+        return;
+    }
+    m_reply = m_manager->get(request);
     // Without a bound the network thread reads ahead of us, and a 50 MB page sent where a small
     // JSON was expected would sit in memory whole before onReadyRead() could refuse it.
     m_reply->setReadBufferSize(ReadBufferBytes);
@@ -111,14 +136,35 @@ void HttpFetcher::onFinished()
 {
     QNetworkReply *reply = m_reply;
     reply->deleteLater();
-    m_inactivityTimer->stop();
 
     if (!m_tooLarge && !m_timedOut && reply->bytesAvailable() > 0)
         onReadyRead();
 
     HttpResponse response = responseHead(reply);
+    response.body = std::move(m_body);
+    // HTTP errors carry a status code and a body the adapter reads; only failures below
+    // HTTP (refused, reset, DNS, TLS) are reported as network errors.
+    if (response.statusCode == 0 && reply->error() != QNetworkReply::NoError)
+        response.networkError = reply->errorString();
+    completed(std::move(response));
+}
+
+void HttpFetcher::onExchangeFinished()
+{
+    m_tooLarge = m_exchange->isTooLarge();
+    HttpResponse response = m_exchange->response();
+    m_exchange = nullptr;
+    completed(std::move(response));
+}
+
+void HttpFetcher::completed(HttpResponse response)
+{
+    m_inactivityTimer->stop();
+    if (m_done)
+        return;
     if (m_tooLarge) {
         response.statusCode = 0;
+        response.body.clear();
         response.networkError =
             tr("The reply was larger than %1 MB where a small status message was expected; refused.")
                 .arg(m_options.maxBodyBytes / (1024 * 1024));
@@ -127,30 +173,26 @@ void HttpFetcher::onFinished()
     }
     if (m_timedOut) {
         response.statusCode = 0;
+        response.body.clear();
         response.networkError = tr("No answer for %1 seconds; the request timed out.")
                                     .arg(m_options.inactivityTimeoutMs / 1000);
         finish(response);
         return;
     }
 
-    const QUrl next = redirectTarget(reply);
+    const QUrl next = redirectTarget(response);
     if (next.isValid()) {
         if (++m_redirects > m_options.maxRedirects) {
             response.statusCode = 0;
+            response.body.clear();
             response.networkError = tr("Too many redirects (more than %1).").arg(m_options.maxRedirects);
             finish(response);
             return;
         }
-        qCDebug(lcNet) << "redirect" << reply->url().host() << "->" << next.host();
+        qCDebug(lcNet) << "redirect" << response.url.host() << "->" << next.host();
         startRequest(next);
         return;
     }
-
-    response.body = std::move(m_body);
-    // HTTP errors carry a status code and a body the adapter reads; only failures below
-    // HTTP (refused, reset, DNS, TLS) are reported as network errors.
-    if (response.statusCode == 0 && reply->error() != QNetworkReply::NoError)
-        response.networkError = reply->errorString();
     finish(response);
 }
 

@@ -7,6 +7,7 @@
 #include <QPointer>
 #include <QUrl>
 
+class HttpExchange;
 class QNetworkAccessManager;
 class QNetworkReply;
 class QTimer;
@@ -14,7 +15,8 @@ class QTimer;
 // One small GET of a JSON API (a status query, a file-id lookup). Follows redirects itself so
 // the key is dropped the moment a hop leaves the key's origin; caps the body so a 50 MB page
 // where a small JSON was expected is refused; gives up after an inactivity timeout.
-// Deletes itself after emitting finished().
+// Goes over KeepAliveHttpClient's reused connections where it can, QNetworkAccessManager
+// otherwise (a proxy). Deletes itself after emitting finished().
 class HttpFetcher : public QObject
 {
     Q_OBJECT
@@ -48,12 +50,15 @@ private:
     void startRequest(const QUrl &url);
     void onReadyRead();
     void onFinished();
+    void onExchangeFinished();
+    void completed(HttpResponse response);
     void finish(HttpResponse response);
 
     QNetworkAccessManager *m_manager;
     ApiCredentials m_credentials;
     Options m_options;
     QPointer<QNetworkReply> m_reply;
+    QPointer<HttpExchange> m_exchange;
     QTimer *m_inactivityTimer;
     QByteArray m_body;
     int m_redirects = 0;
@@ -69,5 +74,6 @@ QNetworkRequest makeRequest(const QUrl &url, const ApiCredentials &credentials, 
 // The next hop of a 3xx reply, resolved against the request URL; invalid when the reply is not
 // a redirect or the target is not http(s).
 QUrl redirectTarget(QNetworkReply *reply);
+QUrl redirectTarget(const HttpResponse &response);
 // Collects status, lower-cased headers and the final URL of a finished or header-complete reply.
 HttpResponse responseHead(QNetworkReply *reply);
