@@ -30,6 +30,7 @@ TaskPoller::Options quietOptions()
 {
     TaskPoller::Options options;
     options.jitterFraction = 0.0; // exact due times unless a test is about jitter
+    options.coalesceMaxMs = 0;    // nothing early unless a test is about coalescing
     options.queuedIntervalFactor = 3.0;
     options.backoffBaseMs = 1'000;
     options.backoffMaxMs = 5'000;
@@ -160,6 +161,7 @@ private slots:
     void requestBudgetIsASlidingWindow();
     void firstPollIsSpread();
     void intervalRespected();
+    void nearbyPollsShareAWakeUp();
     void jitterStaysWithinBounds();
     void queuedTasksUseTheFactor();
     void pollAfterHintOverridesInterval();
@@ -284,6 +286,47 @@ void TestTaskPoller::intervalRespected()
     QTRY_COMPARE(rig.polled.count(), 2);
     QCOMPARE(rig.server.statusQueryCount(u"int-1"_s), 2);
     QCOMPARE(rig.apiRequests(), 2);
+}
+
+void TestTaskPoller::nearbyPollsShareAWakeUp()
+{
+    // The timer wakes for the front's due time, and takes along every poll whose earliest time
+    // (due minus 5 % of its delay, at most coalesceMaxMs) has come; nothing goes before that.
+    TaskPoller::Options options = quietOptions();
+    options.coalesceMaxMs = 250;
+    Rig rig(options);
+    QVERIFY(rig.server.listen());
+    for (const QString &id : {u"co-1"_s, u"co-2"_s, u"co-3"_s, u"co-4"_s})
+        rig.server.addTask(processingTask(id));
+    rig.poller.setAccount(rig.account(u"a"_s, u"mingyan"_s, 10));
+    const qint64 start = rig.now();
+    rig.poller.watch({u"a"_s, u"co-1"_s}, TaskState::Processing, start + 10'000); // from 9,750
+    rig.poller.watch({u"a"_s, u"co-2"_s}, TaskState::Processing, start + 10'200); // from 9,950
+    rig.poller.watch({u"a"_s, u"co-3"_s}, TaskState::Processing, start + 10'300); // from 10,050
+
+    rig.clock.advance(9'749);
+    QCOMPARE(rig.started.count(), 0);
+    rig.clock.advance(1);
+    QCOMPARE(rig.started.count(), 1);
+    QTRY_COMPARE(rig.polled.count(), 1);
+    rig.clock.advance(199);
+    QCOMPARE(rig.started.count(), 1);
+    rig.clock.advance(1);
+    QCOMPARE(rig.started.count(), 2);
+    QTRY_COMPARE(rig.polled.count(), 2);
+    rig.clock.advance(99);
+    QCOMPARE(rig.started.count(), 2);
+    rig.clock.advance(1);
+    QCOMPARE(rig.started.count(), 3);
+    QTRY_COMPARE(rig.polled.count(), 3);
+
+    // Asked 1 s ahead: 5 % of that is 50 ms.
+    rig.poller.watch({u"a"_s, u"co-4"_s}, TaskState::Processing, rig.now() + 1'000);
+    rig.clock.advance(949);
+    QCOMPARE(rig.started.count(), 3);
+    rig.clock.advance(1);
+    QCOMPARE(rig.started.count(), 4);
+    QTRY_COMPARE(rig.polled.count(), 4);
 }
 
 void TestTaskPoller::jitterStaysWithinBounds()

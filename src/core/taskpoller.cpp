@@ -73,6 +73,7 @@ struct TaskPoller::Private
         bool watched = false; // false: a one-shot pollNow() of an unwatched task
         Place place = Place::Nowhere;
         Slot slot{};
+        qint64 earliestMs = 0; // Scheduled: may be taken from this clock time (coalescing)
         QString host;         // InFlight: the origin whose request slot it holds
         HttpFetcher *fetcher = nullptr;
         int failures = 0;     // consecutive transient errors (backoff exponent)
@@ -163,6 +164,7 @@ TaskPoller::Private::Private(TaskPoller *poller, QNetworkAccessManager *nam, Clo
     : q(poller), manager(nam), clock(clk), options(opts), rng(QRandomGenerator::global()->generate())
 {
     options.maxInFlightPerHost = qMax(1, options.maxInFlightPerHost);
+    options.coalesceMaxMs = qMax<qint64>(0, options.coalesceMaxMs);
     options.maxAuthFailures = qMax(1, options.maxAuthFailures);
     options.jitterFraction = std::clamp(options.jitterFraction, 0.0, 0.9);
     options.queuedIntervalFactor = qMax(1.0, options.queuedIntervalFactor);
@@ -244,6 +246,7 @@ void TaskPoller::Private::schedule(const TaskKey &key, Task &task, qint64 dueMs)
 {
     detach(key, task);
     task.slot = {dueMs, ++sequence};
+    task.earliestMs = dueMs - std::clamp<qint64>((dueMs - now()) / 20, 0, options.coalesceMaxMs);
     task.place = Place::Scheduled;
     dueQueue.emplace(task.slot, key);
 }
@@ -525,10 +528,14 @@ void TaskPoller::Private::process()
     do {
         processAgain = false;
         const qint64 nowMs = now();
-        while (!dueQueue.empty() && dueQueue.begin()->first.first <= nowMs) {
+        // The timer wakes for the front's due time; whatever is due soon after it and may go a
+        // little early goes along, so a thousand staggered polls cost a few wake-ups a second.
+        while (!dueQueue.empty()) {
             const TaskKey key = dueQueue.begin()->second;
-            dueQueue.erase(dueQueue.begin());
             Task &task = tasks.at(key);
+            if (dueQueue.begin()->first.first > nowMs && task.earliestMs > nowMs)
+                break;
+            dueQueue.erase(dueQueue.begin());
             task.place = Place::Nowhere;
             makeReady(key, task);
         }

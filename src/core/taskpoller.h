@@ -32,6 +32,9 @@ public:
         qint64 backoffMaxMs = 300'000;      // backoff cap
         int maxAuthFailures = 2;            // rejected-key replies before the account is halted
         int requestTimeoutMs = 30'000;
+        // A scheduled poll may go up to 5 % of its delay early, at most this much, so polls due
+        // close together share one wake-up (the schedule is jittered by ±10 % anyway).
+        qint64 coalesceMaxMs = 250;
     };
 
     TaskPoller(QNetworkAccessManager *manager, Clock *clock, QObject *parent = nullptr);
