@@ -54,13 +54,17 @@ echo "fuzz_smoke: built in $(( $(date +%s) - start )) s"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 failed=0
-for name in replyparsers idextractor; do
+for name in replyparsers idextractor httpparser; do
     target="fuzz_$name"
     corpus="$work/$name"
     artifacts="$build_dir/artifacts/$target"
     mkdir -p "$corpus" "$artifacts"
     # The recorded provider replies are seeds for both: the extractor also meets pasted JSON.
-    cp "$source_dir"/tests/data/providers/*.json "$here/corpus/$name"/* "$corpus/"
+    if [ "$name" = httpparser ]; then
+        cp "$here/corpus/$name"/* "$corpus/"
+    else
+        cp "$source_dir"/tests/data/providers/*.json "$here/corpus/$name"/* "$corpus/"
+    fi
     echo "fuzz_smoke: $target for ${seconds} s on $(ls "$corpus" | wc -l) seeds"
     if ! "$build_dir/bin/$target" "$corpus" -dict="$here/$name.dict" -max_total_time="$seconds" \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
