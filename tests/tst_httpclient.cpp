@@ -118,6 +118,7 @@ private slots:
     void parserBoundsTheBody();
 
     void connectionIsReused();
+    void hostNameIsLookedUp();
     void serverClosingAKeptConnectionIsRetriedOnce();
     void freshConnectionClosedIsAnError();
     void connectionCloseIsHonoured();
@@ -275,6 +276,20 @@ void TestHttpClient::connectionIsReused()
     QCOMPARE(last.header("authorization"), QByteArray("Bearer sk-test-123"));
     QVERIFY(last.header("user-agent").startsWith("Reelkeep/"));
     QCOMPARE(last.header("accept-encoding"), QByteArray("identity"));
+}
+
+void TestHttpClient::hostNameIsLookedUp()
+{
+    ScriptedServer server(new QTcpServer, [](QTcpSocket *socket, int, const ScriptedServer::Request &) {
+        socket->write(okReply("{}"));
+    });
+    QUrl url = server.url(u"/v1/result/a"_s);
+    url.setHost(u"localhost"_s);
+    QNetworkAccessManager manager;
+    QCOMPARE(fetch(&manager, url).statusCode, 200);
+    QCOMPARE(fetch(&manager, url).statusCode, 200);
+    QCOMPARE(server.connections(), 1);
+    QCOMPARE(server.requests().at(0).header("host"), "localhost:" + QByteArray::number(url.port()));
 }
 
 void TestHttpClient::serverClosingAKeptConnectionIsRetriedOnce()

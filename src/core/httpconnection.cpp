@@ -50,11 +50,16 @@ HttpConnection::HttpConnection(const QUrl &url, const QSslConfiguration &ssl, QO
         m_socket = socket;
     } else {
         m_socket = new QTcpSocket(this);
-        connect(m_socket, &QTcpSocket::connected, this, [this] {
+    }
+    connect(m_socket, &QTcpSocket::connected, this, [this, tls] {
+        // Set once there is a socket to set it on (a host name is looked up first). Requests
+        // are one small write each, so Nagle would only add a round trip's delay.
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        if (!tls) {
             m_connected = true;
             writeRequest();
-        });
-    }
+        }
+    });
     // The client only uses a connection of its own where no proxy applies (see canSend()).
     m_socket->setProxy(QNetworkProxy::NoProxy);
     m_socket->setReadBufferSize(SocketReadBufferBytes);
@@ -66,7 +71,6 @@ HttpConnection::HttpConnection(const QUrl &url, const QSslConfiguration &ssl, QO
         static_cast<QSslSocket *>(m_socket)->connectToHostEncrypted(url.host(), quint16(port));
     else
         m_socket->connectToHost(url.host(), quint16(port));
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
 }
 
 HttpConnection::~HttpConnection()
