@@ -172,7 +172,11 @@ bool DownloadJob::preparePartial()
     // Only a Range-capable URL can continue a partial file; base64 sources start over.
     QString path;
     bool resume = false;
-    if (!m_request.partialPath.isEmpty()) {
+    const QFileInfo requested(m_request.partialPath);
+    if (m_request.partialIsNew && (requested.exists() || requested.isSymLink())) {
+        // The name chosen for us was taken meanwhile by someone else: never write into it.
+        qCWarning(lcDownload) << "the partial file name chosen for this download is taken; choosing another";
+    } else if (!m_request.partialPath.isEmpty()) {
         const QFileInfo info(m_request.partialPath);
         const bool inside = QFileInfo(info.absolutePath()).canonicalFilePath() == canonicalDir;
         if (inside && info.fileName().endsWith(".part"_L1) && !info.isSymLink()
