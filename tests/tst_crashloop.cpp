@@ -38,21 +38,28 @@
 using namespace Qt::StringLiterals;
 
 #ifdef Q_OS_LINUX
-// Kills a process the instant a file whose name does not end in ".part" is renamed into a
-// folder: a blocking inotify read on a thread of its own.
-class RenameSniper
+// Kills a process the instant a file appears in a folder: by default one whose name does not
+// end in ".part" renamed into place; with Kind::PartialCreated, a ".part" file created. A
+// blocking inotify read on a thread of its own, so the kernel's latency decides, not an event loop.
+class FileSniper
 {
 public:
-    RenameSniper(const QString &dir, pid_t pid) : m_pid(pid)
+    enum class Kind
+    {
+        FinalRenamed,
+        PartialCreated
+    };
+    FileSniper(const QString &dir, pid_t pid, Kind kind = Kind::FinalRenamed) : m_pid(pid), m_kind(kind)
     {
         m_fd = ::inotify_init1(IN_CLOEXEC);
         if (m_fd >= 0)
-            ::inotify_add_watch(m_fd, QFile::encodeName(dir).constData(), IN_MOVED_TO);
+            ::inotify_add_watch(m_fd, QFile::encodeName(dir).constData(),
+                                kind == Kind::FinalRenamed ? IN_MOVED_TO : IN_CREATE);
         if (::pipe2(m_stop, O_CLOEXEC) != 0)
             m_stop[0] = m_stop[1] = -1;
         m_thread = std::thread([this] { run(); });
     }
-    ~RenameSniper()
+    ~FileSniper()
     {
         if (m_stop[1] >= 0)
             (void)!::write(m_stop[1], "x", 1);
@@ -86,7 +93,7 @@ private:
             for (ssize_t offset = 0; n > 0 && offset < n;) {
                 const auto *event = reinterpret_cast<const inotify_event *>(buffer + offset);
                 const QByteArray name(event->len ? event->name : "");
-                if (!name.isEmpty() && !name.endsWith(".part")) {
+                if (!name.isEmpty() && name.endsWith(".part") == (m_kind == Kind::PartialCreated)) {
                     ::kill(m_pid, SIGKILL);
                     {
                         std::lock_guard lock(m_mutex);
@@ -101,6 +108,7 @@ private:
     }
 
     pid_t m_pid;
+    Kind m_kind;
     int m_fd = -1;
     int m_stop[2] = {-1, -1};
     std::thread m_thread;
@@ -118,6 +126,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void killedTwentyTimesLosesNothing();
+    void killedAsPartialFilesAppear();
 
 private:
     enum class Target
@@ -339,7 +348,7 @@ void TestCrashLoop::killedTwentyTimesLosesNothing()
             // A thread blocked on inotify kills the CLI the instant a finished file is renamed
             // into place: the kernel's latency, not the event loop's, so the kill usually lands
             // before the store has recorded the file.
-            RenameSniper sniper(m_downloadDir, pid_t(cli.processId()));
+            FileSniper sniper(m_downloadDir, pid_t(cli.processId()));
             hit = spinUntil([&] { return sniper.fired() || !cli.isRunning(); }, 25'000) && sniper.fired();
             if (hit) {
                 renamed = sniper.name();
@@ -459,6 +468,75 @@ void TestCrashLoop::killedTwentyTimesLosesNothing()
           "integrity_check: %s; %d tasks saved once each",
           kills, clock.elapsed() / 1000.0, qPrintable(aimed.join(u", "_s)), qPrintable(found.join(u", "_s)),
           m_filesVerified, qPrintable(integrity), int(m_ids.size()));
+}
+
+// A kill the instant a download creates its .part file, before the store can have recorded
+// anything the download did after that. The next run must still know the file for its own:
+// resume it, and end with the task saved once under its own name, no "(2)" copy and no stray
+// partial file. (Found by the crash loop: a run killed right as a download began left an
+// orphan partial, and the next run saved the video as "<id> (2).mp4" beside it.)
+void TestCrashLoop::killedAsPartialFilesAppear()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("needs inotify to kill at the exact moment");
+#else
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString downloadDir = dir.filePath(u"videos"_s);
+    const QString storePath = dir.filePath(u"store/reelkeep.sqlite"_s);
+    QVERIFY(QDir().mkpath(downloadDir));
+    QStringList ids;
+    for (int i = 0; i < 3; ++i) {
+        FakeTaskSpec spec;
+        spec.id = u"begin_task_%1"_s.arg(i);
+        spec.shape = FakeTaskSpec::Shape::Mingyan;
+        spec.queuedPolls = 0;
+        spec.processingPolls = 0;
+        spec.videoBytes = 1 << 20;
+        spec.bytesPerSecond = 1 << 20;
+        m_server->addTask(spec);
+        ids << spec.id;
+    }
+    const QStringList arguments{u"--provider"_s, u"mingyan"_s, u"--base-url"_s, m_server->apiBaseUrl().toString(),
+                                u"--download-dir"_s, downloadDir, u"--store"_s, storePath, u"--interval"_s, u"1"_s,
+                                u"--timeout"_s, u"60"_s, u"--json"_s};
+    auto partials = [&] { return QDir(downloadDir).entryList({u"*.part"_s}, QDir::Files); };
+
+    // Each run dies as the next .part file is created, until every task's download began so.
+    int kills = 0;
+    for (int run = 0; run < 6 && partials().size() < ids.size(); ++run) {
+        CliTestHarness cli;
+        cli.start(arguments + ids);
+        FileSniper sniper(downloadDir, pid_t(cli.processId()), FileSniper::Kind::PartialCreated);
+        QVERIFY(spinUntil([&] { return sniper.fired() || !cli.isRunning(); }, 20'000));
+        cli.killHard();
+        if (sniper.fired())
+            ++kills;
+        // Every partial file on disk is one the store can give back to its task.
+        const auto stored = CliTestHarness::readStore(storePath);
+        for (const QString &name : partials()) {
+            bool known = false;
+            for (const auto &row : stored)
+                known |= QFileInfo(row.partialPath).fileName() == name;
+            QVERIFY2(known, qPrintable(u"kill %1 (as %2 appeared) left %3, which no task in the store names"_s
+                                           .arg(kills)
+                                           .arg(sniper.name(), name)));
+        }
+    }
+    QVERIFY(kills > 0);
+
+    CliTestHarness cli;
+    cli.start(arguments + ids);
+    const auto result = cli.waitForFinished(60'000);
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const auto stored = CliTestHarness::readStore(storePath);
+    for (const QString &id : std::as_const(ids)) {
+        QCOMPARE(stored.value(id).state, u"saved"_s);
+        QCOMPARE(QFileInfo(stored.value(id).filePath).fileName(), id + u".mp4"_s);
+    }
+    QVERIFY2(partials().isEmpty(), qPrintable(partials().join(u", "_s)));
+    QCOMPARE(QDir(downloadDir).entryList(QDir::Files).size(), ids.size());
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCrashLoop)

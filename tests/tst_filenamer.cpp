@@ -30,6 +30,7 @@ private slots:
     void uniquePathStaysInside();
     void uniquePathAddsSuffix();
     void uniquePathSkipsOthersPartial();
+    void uniquePathSkipsReservedPartial();
     void uniquePathAcceptsOwnPartial();
     void uniquePathTreatsDanglingLinkAsTaken();
     void uniquePathMissingDir();
@@ -194,6 +195,21 @@ void TestFileNamer::uniquePathSkipsOthersPartial()
     QTemporaryDir dir;
     QFile(dir.filePath(u"clip.mp4.part"_s)).open(QIODevice::WriteOnly);
     QCOMPARE(QFileInfo(FileNamer::uniquePath(dir.path(), u"clip"_s, u"mp4"_s)).fileName(), u"clip (2).mp4"_s);
+}
+
+// A partial name promised to a download that has not created it yet is as taken as a file.
+void TestFileNamer::uniquePathSkipsReservedPartial()
+{
+    QTemporaryDir dir;
+    const QString canonical = QFileInfo(dir.path()).canonicalFilePath();
+    const QSet<QString> reserved{canonical + u"/clip.mp4.part"_s, canonical + u"/clip (2).mp4"_s};
+    QCOMPARE(QFileInfo(FileNamer::uniquePath(dir.path(), u"clip"_s, u"mp4"_s, {}, reserved)).fileName(),
+             u"clip (3).mp4"_s);
+    // Our own reserved partial does not stand in our way.
+    QCOMPARE(QFileInfo(FileNamer::uniquePath(dir.path(), u"clip"_s, u"mp4"_s, canonical + u"/clip.mp4.part"_s,
+                                             reserved))
+                 .fileName(),
+             u"clip.mp4"_s);
 }
 
 void TestFileNamer::uniquePathAcceptsOwnPartial()

@@ -8,8 +8,11 @@
 #include "taskstore.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -26,6 +29,7 @@ private slots:
     void nonsenseAndDuplicateIdsAreRefused();
     void soonestExpiringDownloadsGoFirst();
     void restartResumesAnInterruptedDownload();
+    void partialFileIsRecordedBeforeItExists();
     void historyRecordsRetriesAndLinkExpiry();
     void incrementalRestore();
     void addingDuringIncrementalRestoreKnowsStoredIds();
@@ -212,6 +216,63 @@ void TestTaskEngine::restartResumesAnInterruptedDownload()
     QVERIFY(resumedWithRange);
     // The provider was not asked to start anything over: at most one fresh status query.
     QVERIFY(m_server->statusQueryCount(spec.id) <= 3);
+}
+
+// A download's partial file may only exist once the store knows its name: a kill in between
+// would leave a file no later run knows for this task's, and that run would save the video a
+// second time beside it ("<id> (2).mp4"). Another connection holds the store's write lock from
+// the moment the video is ready, so nothing the engine queues can be committed: the first
+// failed commit (after the busy timeout) must find no partial file and no download request.
+void TestTaskEngine::partialFileIsRecordedBeforeItExists()
+{
+    FakeTaskSpec spec = task(u"recorded_before_created"_s);
+    spec.processingPolls = 0;
+    m_server->addTask(spec);
+    const TaskKey key{u"acc"_s, spec.id};
+    const QString videos = m_dir->filePath(u"videos"_s);
+    auto files = [&] { return QDir(videos).entryList(QDir::Files); };
+    auto cdnRequests = [&] {
+        return std::count_if(m_server->requests().cbegin(), m_server->requests().cend(),
+                             [](const auto &request) { return request.origin == "cdn"_L1; });
+    };
+
+    QSqlDatabase locker = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"test-locker"_s);
+    locker.setDatabaseName(m_dir->filePath(u"store.sqlite"_s));
+    QVERIFY(locker.open());
+    bool locked = false;
+    QStringList filesAtFailure;
+    qsizetype cdnAtFailure = -1;
+    {
+        auto engine = makeEngine();
+        engine->setAccount(account());
+        connect(engine.get(), &TaskEngine::taskEvent, this, [&](const TaskEvent &event) {
+            // Emitted before the engine queues the download.
+            if (event.key == key && event.state == TaskState::Completed && !locked)
+                locked = QSqlQuery(locker).exec(u"BEGIN IMMEDIATE"_s);
+        });
+        connect(m_store.get(), &TaskStore::writeFailed, this, [&] {
+            if (cdnAtFailure < 0) {
+                filesAtFailure = files();
+                cdnAtFailure = cdnRequests();
+            }
+        });
+        QSignalSpy saved(engine.get(), &TaskEngine::taskSaved);
+        engine->addTasks(u"acc"_s, {spec.id});
+        QTRY_VERIFY_WITH_TIMEOUT(cdnAtFailure >= 0, 30'000);
+        QVERIFY(locked);
+        QVERIFY2(filesAtFailure.isEmpty(), qPrintable(filesAtFailure.join(u", "_s)));
+        QCOMPARE(cdnAtFailure, 0);
+
+        QVERIFY(QSqlQuery(locker).exec(u"ROLLBACK"_s));
+        QVERIFY(saved.wait(30'000));
+        QCOMPARE(QFileInfo(engine->task(key)->filePath).fileName(), spec.id + u".mp4"_s);
+        QCOMPARE(files(), QStringList{spec.id + u".mp4"_s});
+    }
+    locker.close();
+    locker = QSqlDatabase();
+    QSqlDatabase::removeDatabase(u"test-locker"_s);
+    QVERIFY(m_store->flush());
+    QCOMPARE(storedTask(key).state, TaskState::Saved);
 }
 
 void TestTaskEngine::storeSavedTasks(int count)

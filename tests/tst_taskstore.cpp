@@ -283,6 +283,7 @@ private slots:
     void defaultPath();
 
     void roundTripTask();
+    void whenWrittenFollowsTheCommit();
     void roundTripAccountWithoutKey();
     void coalesceKeepsLastSave();
     void coalescedSavesWriteTheLast();
@@ -380,6 +381,43 @@ void TestTaskStore::roundTripTask()
     QCOMPARE(query.value(1).toString(), u"blob"_s);
     QCOMPARE(query.value(2).toByteArray(), full.snapshot.source.url);
     QVERIFY(!storeBytes(path).contains(QByteArray(4096, 'A')));
+}
+
+// whenWritten() answers only once what was queued before it is on disk (another connection
+// sees it), never synchronously, and not at all to a context that is gone.
+void TestTaskStore::whenWrittenFollowsTheCommit()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"reelkeep.sqlite"_s);
+    auto store = openStore(path);
+    QVERIFY(store);
+    QVERIFY(store->flush());
+
+    QObject context;
+    QList<bool> answers;
+    store->whenWritten(&context, [&](bool ok) { answers << ok; });
+    QVERIFY(answers.isEmpty()); // even with nothing to wait for, later
+    QTRY_COMPARE(answers, QList<bool>{true});
+
+    RawDb raw(path);
+    qlonglong rowsWhenAnswered = -1;
+    for (int i = 0; i < 50; ++i)
+        store->saveTask(smallRecord(u"acc"_s, u"task_%1"_s.arg(i)));
+    store->whenWritten(&context, [&](bool ok) {
+        answers << ok;
+        rowsWhenAnswered = raw.scalar(u"SELECT COUNT(*) FROM tasks"_s).toLongLong();
+    });
+    auto gone = std::make_unique<QObject>();
+    bool goneCalled = false;
+    store->whenWritten(gone.get(), [&](bool) { goneCalled = true; });
+    gone.reset();
+    QTRY_COMPARE(answers.size(), 2);
+    QCOMPARE(answers.last(), true);
+    QCOMPARE(rowsWhenAnswered, 50);
+    QVERIFY(store->flush());
+    QCoreApplication::processEvents();
+    QVERIFY(!goneCalled);
 }
 
 void TestTaskStore::roundTripAccountWithoutKey()

@@ -172,12 +172,16 @@ bool DownloadJob::preparePartial()
     // Only a Range-capable URL can continue a partial file; base64 sources start over.
     QString path;
     bool resume = false;
-    if (!m_request.partialPath.isEmpty()) {
+    const QFileInfo requested(m_request.partialPath);
+    if (m_request.partialIsNew && (requested.exists() || requested.isSymLink())) {
+        // The name chosen for us was taken meanwhile by someone else: never write into it.
+        qCWarning(lcDownload) << "the partial file name chosen for this download is taken; choosing another";
+    } else if (!m_request.partialPath.isEmpty()) {
         const QFileInfo info(m_request.partialPath);
         const bool inside = QFileInfo(info.absolutePath()).canonicalFilePath() == canonicalDir;
         if (inside && info.fileName().endsWith(".part"_L1) && !info.isSymLink()
             && (info.isFile() || !info.exists())) {
-            if (!info.exists() && adoptRenamedFile(canonicalDir, info.fileName()))
+            if (!info.exists() && !m_request.partialIsNew && adoptRenamedFile(canonicalDir, info.fileName()))
                 return false;
             path = canonicalDir + u'/' + info.fileName();
             resume = info.exists() && m_request.source.kind == VideoSource::Kind::Url;
@@ -186,13 +190,11 @@ bool DownloadJob::preparePartial()
         }
     }
     if (path.isEmpty()) {
-        const QString wanted = m_request.fileName.isEmpty() ? m_request.key.taskId : m_request.fileName;
-        const QString finalPath = FileNamer::uniquePath(canonicalDir, baseNameOf(wanted), u"mp4"_s);
-        if (finalPath.isEmpty()) {
+        path = freshPartialPath(canonicalDir, m_request);
+        if (path.isEmpty()) {
             fail(DownloadResult::Status::WriteError, tr("Could not find a free file name in “%1”.").arg(folderName()));
             return false;
         }
-        path = finalPath + ".part"_L1;
     }
     if (!m_file.open(path, resume)) {
         failWrite();
@@ -202,6 +204,14 @@ bool DownloadJob::preparePartial()
         m_etag = m_request.etag;
     qCDebug(lcDownload) << "partial" << QFileInfo(path).fileName() << "at" << m_file.size();
     return true;
+}
+
+QString DownloadJob::freshPartialPath(const QString &canonicalDir, const DownloadRequest &request,
+                                     const QSet<QString> &reservedPaths)
+{
+    const QString wanted = request.fileName.isEmpty() ? request.key.taskId : request.fileName;
+    const QString finalPath = FileNamer::uniquePath(canonicalDir, baseNameOf(wanted), u"mp4"_s, {}, reservedPaths);
+    return finalPath.isEmpty() ? QString() : finalPath + ".part"_L1;
 }
 
 // A crash between renaming the finished file and recording it as saved leaves the whole video
@@ -847,10 +857,11 @@ void DownloadJob::fail(DownloadResult::Status status, const QString &message, bo
     result.status = status;
     result.message = message;
     if (m_file.path().isEmpty()) {
-        // Failed before the partial file was opened: whatever the caller had stays valid.
-        result.partialPath = m_request.partialPath;
+        // Failed before the partial file was opened: whatever the caller had stays valid (a
+        // path chosen for this download was never created: nothing to keep).
+        result.partialPath = m_request.partialIsNew ? QString() : m_request.partialPath;
         result.etag = m_request.etag;
-        result.bytes = m_request.partialPath.isEmpty() ? 0 : QFileInfo(m_request.partialPath).size();
+        result.bytes = result.partialPath.isEmpty() ? 0 : QFileInfo(result.partialPath).size();
     } else {
         m_file.close();
         const QString path = m_file.path();

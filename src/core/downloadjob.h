@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QUrl>
 
 #include <memory>
@@ -31,6 +32,13 @@ public:
 
     DownloadJob(QNetworkAccessManager *manager, const DownloadRequest &request, QObject *parent = nullptr);
     ~DownloadJob() override;
+
+    // Where a fresh download of `request` writes: "<name>.mp4.part" for the first name free in
+    // canonicalDir and not in reservedPaths (see FileNamer::uniquePath). Empty if none is.
+    // The caller may record it before the file exists and pass it back as a partialIsNew
+    // request, so a crash can never leave a partial file nobody knows.
+    static QString freshPartialPath(const QString &canonicalDir, const DownloadRequest &request,
+                                    const QSet<QString> &reservedPaths = {});
 
     const DownloadRequest &request() const { return m_request; }
     void start();

@@ -19,6 +19,8 @@ struct DownloadRequest
     QString fileName;            // final file name wanted (already rendered from the template);
                                  // made safe and unique by the downloader
     QString partialPath;         // an earlier partial file to resume; empty for a fresh start
+    bool partialIsNew = false;   // partialPath was just chosen for this download (freshPartialPath)
+                                 // and does not exist yet: nothing to resume, nothing to adopt
     QByteArray etag;             // validator of that partial file (If-Range)
     qint64 partialTotalBytes = -1; // size of the whole file, if an earlier run learned it
     QDateTime urlExpiresAt;      // if known and past, the URL is not even tried (Expired)

@@ -201,7 +201,7 @@ QString FileNamer::sanitizeExtension(const QString &ext)
 }
 
 QString FileNamer::uniquePath(const QString &dir, const QString &baseName, const QString &ext,
-                              const QString &ownPartialPath)
+                              const QString &ownPartialPath, const QSet<QString> &reservedPaths)
 {
     const QString canonicalDir = QFileInfo(dir).canonicalFilePath();
     if (canonicalDir.isEmpty() || !QFileInfo(canonicalDir).isDir())
@@ -215,7 +215,8 @@ QString FileNamer::uniquePath(const QString &dir, const QString &baseName, const
         const QString name = n == 1 ? base + suffix : base + " ("_L1 + QString::number(n) + u')' + suffix;
         const QString candidate = canonicalDir + u'/' + name;
         const QString partial = candidate + ".part"_L1;
-        if (isTaken(candidate) || (isTaken(partial) && partial != ownPartial))
+        if (isTaken(candidate) || (isTaken(partial) && partial != ownPartial) || reservedPaths.contains(candidate)
+            || (reservedPaths.contains(partial) && partial != ownPartial))
             continue;
         // sanitize() leaves no separator and no "..", so this holds; checked anyway because a
         // file written outside the chosen folder is the one mistake we must never make.

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QHash>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -39,8 +40,10 @@ public:
     // Absolute path "<dir>/<baseName>.<ext>" or "<dir>/<baseName> (n).<ext>" whose final name and
     // ".part" companion are both free, so neither someone else's file nor someone else's partial
     // download is touched. ownPartialPath (optional) is our own partial file: it does not count
-    // as taken. baseName is sanitized again here. Empty if dir does not exist or no name is free.
+    // as taken. reservedPaths (canonical, optional) count as taken though no file exists yet:
+    // partial files promised to downloads that have not created them. baseName is sanitized
+    // again here. Empty if dir does not exist or no name is free.
     // The result is always directly inside dir (checked on canonical paths).
     static QString uniquePath(const QString &dir, const QString &baseName, const QString &ext,
-                              const QString &ownPartialPath = QString());
+                              const QString &ownPartialPath = QString(), const QSet<QString> &reservedPaths = {});
 };

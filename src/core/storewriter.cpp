@@ -120,6 +120,18 @@ void StoreWriter::enqueue(Job job)
     m_workToDo.wakeOne();
 }
 
+quint64 StoreWriter::enqueuedCount()
+{
+    QMutexLocker locker(&m_mutex);
+    return m_enqueued;
+}
+
+quint64 StoreWriter::committedCount()
+{
+    QMutexLocker locker(&m_mutex);
+    return m_committed;
+}
+
 bool StoreWriter::flush()
 {
     QMutexLocker locker(&m_mutex);
@@ -276,10 +288,14 @@ void StoreWriter::drain(QSqlDatabase &db, Statements &statements)
             m_retryDelayMs = std::min(m_retryDelayMs * 2, maxRetryDelayMs);
         }
         const qsizetype waiting = m_queue.size();
+        const quint64 committedCount = m_committed;
         m_progress.wakeAll();
 
         if (ok) {
             qCDebug(lcStore) << "committed" << count << "writes in" << timer.elapsed() << "ms;" << waiting << "waiting";
+            locker.unlock();
+            emit committed(committedCount);
+            locker.relock();
             continue;
         }
 

@@ -68,9 +68,16 @@ public:
     // data (at the first save's place), none that a later removal undoes. Same end result.
     static QList<Job> coalesce(const QList<Job> &batch);
 
+    // Jobs ever enqueued: committed() reaching this count means all of them are on disk.
+    quint64 enqueuedCount();
+    quint64 committedCount();
+
 signals:
     // Emitted from the writer thread: connect with a queued connection.
     void commitFailed(const QString &message);
+    // Emitted from the writer thread after each successful commit: the first committedCount
+    // jobs ever enqueued are on disk.
+    void committed(quint64 committedCount);
 
 protected:
     void run() override;

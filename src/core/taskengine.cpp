@@ -1,6 +1,7 @@
 #include "taskengine.h"
 
 #include "clock.h"
+#include "downloadjob.h"
 #include "filenamer.h"
 #include "httpfetcher.h"
 #include "logging.h"
@@ -11,6 +12,8 @@
 #include "videodownloader.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <algorithm>
@@ -636,12 +639,42 @@ void TaskEngine::startResolvedDownload(const TaskKey &key, const VideoSource &so
     if (source.kind == VideoSource::Kind::Url)
         request.urlExpiresAt = UrlExpiry::expiryOf(source.url);
     request.allowHttp2 = m_options.allowHttp2;
-    m_downloader->start(request);
     if (!m_throughputTimer->isActive()) {
         m_lastTickMs = m_clock->nowMs();
         m_bytesSinceTick = 0;
         m_throughputTimer->start();
     }
+
+    // A fresh download's partial file is named and committed to the store before it is
+    // created. Otherwise a kill between its creation and that commit leaves a partial (or,
+    // later, a whole video) the next run does not know is this task's: it then downloads
+    // again beside it as "<name> (2).mp4". Waiting never blocks: the writer says when.
+    if (m_store && request.partialPath.isEmpty()) {
+        QDir().mkpath(request.directory);
+        const QString dir = QFileInfo(request.directory).canonicalFilePath();
+        const QString path = dir.isEmpty() ? QString() : DownloadJob::freshPartialPath(dir, request, partialPathsInUse());
+        if (!path.isEmpty()) {
+            request.partialPath = path;
+            request.partialIsNew = true;
+            record->partialPath = path;
+            record->etag.clear();
+            commit(*record, {});
+            const quint64 serial = ++m_recordingSerial;
+            m_recordingPartial.insert(key, serial);
+            // Had the commit failed, the store cannot remember anything now: a saved video
+            // is still worth more than the duplicate a crash might then leave.
+            m_store->whenWritten(this, [this, key, serial, request](bool) {
+                if (m_recordingPartial.value(key) != serial)
+                    return; // removed meanwhile
+                m_recordingPartial.remove(key);
+                if (m_downloading.contains(key))
+                    m_downloader->start(request);
+            });
+            return;
+        }
+        // No folder, or no free name: the download itself reports why.
+    }
+    m_downloader->start(request);
 }
 
 void TaskEngine::onDownloadProgress(const TaskKey &key, qint64 received, qint64 total)
@@ -843,6 +876,7 @@ void TaskEngine::removeTask(const TaskKey &key)
     m_poller->unwatch(key);
     m_downloader->cancel(key);
     m_downloading.remove(key);
+    m_recordingPartial.remove(key);
     m_speeds.remove(key);
     m_downloadQueue.removeAll(key);
     m_awaitingFreshUrl.remove(key);

@@ -177,7 +177,9 @@ private:
     std::function<bool(const TaskKey &)> m_restoreFilter;
 
     QList<TaskKey> m_downloadQueue;           // waiting for a download slot
-    QSet<TaskKey> m_downloading;              // resolving or transferring
+    QSet<TaskKey> m_downloading;              // resolving, recording its partial path, or transferring
+    QHash<TaskKey, quint64> m_recordingPartial; // download held until the store has its partial path
+    quint64 m_recordingSerial = 0;
     QSet<TaskKey> m_awaitingFreshUrl;         // URL lapsed; a fresh query is on its way
     QHash<TaskKey, int> m_downloadAttempts;   // failures in a row, for the retry backoff
     QHash<TaskKey, qint64> m_retryAtMs;       // when to try a failed download (or fresh query) again

@@ -189,7 +189,29 @@ struct TaskStore::Private
     std::unique_ptr<StoreWriter> writer;
     std::unique_ptr<StoreTaskLoader> loader;
     void stopLoader();
+
+    // whenWritten() callers, in the order they asked (so targets ascend).
+    struct WriteWaiter
+    {
+        quint64 target;
+        QPointer<QObject> context;
+        std::function<void(bool)> done;
+    };
+    QList<WriteWaiter> writeWaiters;
+    // Calls (queued) the waiters whose writes are committed, or all of them with false.
+    void releaseWaiters(quint64 committedCount, bool ok);
 };
+
+void TaskStore::Private::releaseWaiters(quint64 committedCount, bool ok)
+{
+    while (!writeWaiters.isEmpty() && (!ok || writeWaiters.constFirst().target <= committedCount)) {
+        WriteWaiter waiter = writeWaiters.takeFirst();
+        if (waiter.context) {
+            QMetaObject::invokeMethod(
+                waiter.context.data(), [done = std::move(waiter.done), ok] { done(ok); }, Qt::QueuedConnection);
+        }
+    }
+}
 
 void TaskStore::Private::stopLoader()
 {
@@ -346,6 +368,13 @@ std::unique_ptr<TaskStore> TaskStore::open(const QString &path, QString *errorMe
                         : tr("Cannot open the task list %1 for writing: %2").arg(native(d.path), error));
     }
     connect(d.writer.get(), &StoreWriter::commitFailed, store.get(), &TaskStore::writeFailed, Qt::QueuedConnection);
+    TaskStore *self = store.get();
+    connect(
+        d.writer.get(), &StoreWriter::committed, self,
+        [self](quint64 committedCount) { self->d->releaseWaiters(committedCount, true); }, Qt::QueuedConnection);
+    connect(
+        d.writer.get(), &StoreWriter::commitFailed, self, [self] { self->d->releaseWaiters(0, false); },
+        Qt::QueuedConnection);
     qCDebug(lcStore) << "opened" << d.path << "in" << timer.elapsed() << "ms";
     return store;
 }
@@ -587,4 +616,11 @@ void TaskStore::appendEvent(const TaskEvent &event)
 bool TaskStore::flush()
 {
     return d->writer->flush();
+}
+
+void TaskStore::whenWritten(QObject *context, std::function<void(bool committed)> done)
+{
+    // A commit that covers the target after this look reports it with a queued committed().
+    d->writeWaiters.append({d->writer->enqueuedCount(), context, std::move(done)});
+    d->releaseWaiters(d->writer->committedCount(), true);
 }

@@ -62,6 +62,11 @@ public:
 
     // Blocks until every queued write is committed (CLI exit, tests). Returns false on error.
     bool flush();
+    // Never blocks: calls done(true) on context's thread (context must live in the store's
+    // thread) once every write queued so far is committed, or done(false) as soon as a commit
+    // attempt fails first (the writes stay queued and are retried). Not at all if context is
+    // gone by then. For work that must not run before the store can remember it.
+    void whenWritten(QObject *context, std::function<void(bool committed)> done);
 
 signals:
     // A batch failed to commit; the writes stay queued and are retried.
