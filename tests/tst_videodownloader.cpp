@@ -99,7 +99,7 @@ public:
     HashObserver &operator=(const HashObserver &) = delete;
 
     void gateFirstBlock() { s_gated.storeRelease(1); }
-    bool waitUntilGated() { return s_entered.tryAcquire(1, 10'000); }
+    bool gated() const { return s_entered.available() > 0; }
     void openGate() { s_gate.release(); }
 
     QSet<QThread *> threads() const
@@ -168,6 +168,7 @@ private slots:
     void resumeFromPartialAfterRestart();
     void hashingRunsOffTheCallingThread();
     void renamedBeforeCrashIsAdopted();
+    void stuckHashingPausesReading();
     void staleEtagReplacesPartial();
     void htmlInsteadOfVideo();
     void htmlDoesNotReplaceGoodPartial();
@@ -514,7 +515,7 @@ void TestVideoDownloader::backgroundHashBacklogAndReset()
     // The worker sits inside the first block: both are still owed, and the caller is free.
     hash.addData(first);
     hash.addData(second);
-    QVERIFY(observer.waitUntilGated());
+    QTRY_VERIFY_WITH_TIMEOUT(observer.gated(), 10'000);
     QCOMPARE(hash.backlogBytes(), first.size() + second.size());
     hash.notifyWhenBacklogAtMost(0);
     QCoreApplication::processEvents();
@@ -799,6 +800,40 @@ void TestVideoDownloader::renamedBeforeCrashIsAdopted()
     QCOMPARE(filesInDir(), QStringList{u"adopt1.mp4"_s});
     QCOMPARE(observer.bytes(), video.size());
     QVERIFY(!observer.threads().contains(QThread::currentThread()));
+}
+
+// Writing runs ahead of the hashing, but only so far: with the hashing thread held up, the
+// partial stops growing at the backlog limit, and the download completes once it moves again.
+void TestVideoDownloader::stuckHashingPausesReading()
+{
+    FakeTaskSpec spec;
+    spec.id = u"stuck1"_s;
+    spec.shape = FakeTaskSpec::Shape::Mixroute;
+    spec.videoBytes = 40 * 1024 * 1024;
+    spec.queuedPolls = 0;
+    spec.processingPolls = 0;
+    m_server->addTask(spec);
+    const QByteArray url = mixrouteUrl(spec.id);
+
+    HashObserver observer;
+    observer.gateFirstBlock();
+    QSignalSpy finished(m_downloader.get(), &VideoDownloader::finished);
+    m_downloader->start(requestFor(spec.id, url));
+    QTRY_VERIFY_WITH_TIMEOUT(observer.gated(), 10'000);
+    const QString partial = m_dir->filePath(u"stuck1.mp4.part"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(partial).size() >= DownloadJob::HashBacklogBytes, 20'000);
+    // At most one read (of the reply's buffer) and one hashing block past the limit.
+    const qint64 bound = DownloadJob::HashBacklogBytes + DownloadJob::ReadBufferBytes + BackgroundSha256::BlockBytes;
+    QVERIFY2(QFileInfo(partial).size() <= bound, qPrintable(QString::number(QFileInfo(partial).size())));
+    QVERIFY(finished.isEmpty());
+
+    observer.openGate();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30'000);
+    const auto result = finished.first().at(1).value<DownloadResult>();
+    QVERIFY2(result.status == Status::Saved, qPrintable(describe(result)));
+    QCOMPARE(result.bytes, spec.videoBytes);
+    QCOMPARE(result.sha256Hex, sha256Hex(m_server->videoBytes(spec.id)));
+    QCOMPARE(observer.bytes(), spec.videoBytes);
 }
 
 void TestVideoDownloader::staleEtagReplacesPartial()

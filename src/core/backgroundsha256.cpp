@@ -9,7 +9,10 @@
 #include <QThreadPool>
 
 #include <atomic>
+#include <cstring>
 #include <deque>
+#include <utility>
+#include <vector>
 
 namespace
 {
@@ -24,6 +27,9 @@ public:
 Q_GLOBAL_STATIC(HashPool, hashPool)
 
 std::atomic<BackgroundSha256::Observer> s_observer{nullptr};
+
+// Hashed blocks kept for reuse: enough to cover a download's backlog limit.
+constexpr size_t MaxFreeBlocks = 16;
 
 } // namespace
 
@@ -50,6 +56,7 @@ struct BackgroundSha256::State
     qint64 backlog = 0;
     qint64 notifyAtMost = -1;
     bool running = false;            // a drain task owns the worker side
+    std::vector<QByteArray> freeBlocks;
     BackgroundSha256 *owner = nullptr; // null once the owner is gone
     // Read by a file being hashed between blocks, so reset() and the destructor stop it early.
     std::atomic<quint64> generation{0};
@@ -106,6 +113,7 @@ void BackgroundSha256::enqueue(Item item)
 
 void BackgroundSha256::reset()
 {
+    m_blockUsed = 0;
     {
         QMutexLocker lock(&m_state->mutex);
         for (const Item &item : m_state->queue)
@@ -116,14 +124,38 @@ void BackgroundSha256::reset()
     enqueue(Item{Item::Kind::Reset, {}, {}, 0});
 }
 
-void BackgroundSha256::addData(const QByteArray &data)
+void BackgroundSha256::addData(QByteArrayView data)
 {
-    if (!data.isEmpty())
-        enqueue(Item{Item::Kind::Data, data, {}, data.size()});
+    while (!data.isEmpty()) {
+        if (m_block.isNull()) {
+            QMutexLocker lock(&m_state->mutex);
+            if (!m_state->freeBlocks.empty()) {
+                m_block = std::move(m_state->freeBlocks.back());
+                m_state->freeBlocks.pop_back();
+            }
+        }
+        if (m_block.isNull())
+            m_block = QByteArray(BlockBytes, Qt::Uninitialized);
+        const qsizetype n = qMin(data.size(), m_block.size() - m_blockUsed);
+        memcpy(m_block.data() + m_blockUsed, data.data(), size_t(n));
+        m_blockUsed += n;
+        data = data.sliced(n);
+        if (m_blockUsed == m_block.size())
+            flushBlock();
+    }
+}
+
+void BackgroundSha256::flushBlock()
+{
+    if (m_blockUsed == 0)
+        return;
+    const qsizetype used = std::exchange(m_blockUsed, 0);
+    enqueue(Item{Item::Kind::Data, std::exchange(m_block, QByteArray()), {}, used});
 }
 
 void BackgroundSha256::addFile(const QString &path, qint64 bytes)
 {
+    flushBlock();
     if (bytes > 0)
         enqueue(Item{Item::Kind::File, {}, path, bytes});
 }
@@ -131,11 +163,12 @@ void BackgroundSha256::addFile(const QString &path, qint64 bytes)
 qint64 BackgroundSha256::backlogBytes() const
 {
     QMutexLocker lock(&m_state->mutex);
-    return m_state->backlog;
+    return m_state->backlog + m_blockUsed;
 }
 
 void BackgroundSha256::notifyWhenBacklogAtMost(qint64 bytes)
 {
+    flushBlock();
     QMutexLocker lock(&m_state->mutex);
     if (m_state->backlog <= bytes) {
         m_state->notifyAtMost = -1;
@@ -147,6 +180,7 @@ void BackgroundSha256::notifyWhenBacklogAtMost(qint64 bytes)
 
 void BackgroundSha256::requestDigest()
 {
+    flushBlock();
     enqueue(Item{Item::Kind::Digest, {}, {}, 0});
 }
 
@@ -162,9 +196,8 @@ void BackgroundSha256::drain(const std::shared_ptr<State> &state)
         QByteArray digestHex;
         switch (item.kind) {
         case Item::Kind::Data:
-            hashBlock(state->hash, item.data);
-            state->hashed += item.data.size();
-            item.data = QByteArray(); // the caller's buffer is free once hashed
+            hashBlock(state->hash, QByteArrayView(item.data.constData(), item.bytes));
+            state->hashed += item.bytes;
             break;
         case Item::Kind::File: {
             QFile file(item.path);
@@ -172,7 +205,7 @@ void BackgroundSha256::drain(const std::shared_ptr<State> &state)
                 state->error = file.errorString();
                 break;
             }
-            QByteArray buffer(qMin(item.bytes, FileBlockBytes), Qt::Uninitialized);
+            QByteArray buffer(qMin(item.bytes, BlockBytes), Qt::Uninitialized);
             qint64 left = item.bytes;
             while (left > 0 && state->generation.load() == generation) {
                 const qint64 got = file.read(buffer.data(), qMin<qint64>(left, buffer.size()));
@@ -199,6 +232,8 @@ void BackgroundSha256::drain(const std::shared_ptr<State> &state)
 
         lock.relock();
         state->backlog -= item.bytes;
+        if (item.kind == Item::Kind::Data && state->freeBlocks.size() < MaxFreeBlocks)
+            state->freeBlocks.push_back(std::move(item.data));
         BackgroundSha256 *owner = state->owner;
         if (!owner)
             continue;

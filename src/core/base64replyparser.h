@@ -22,9 +22,8 @@ class Base64ReplyParser
     Q_DECLARE_TR_FUNCTIONS(Base64ReplyParser)
 
 public:
-    // Receives decoded video bytes (a QByteArray the sink may keep: the parser lets it go and
-    // decodes into a fresh one); returns false to stop (a write error).
-    using Sink = std::function<bool(const QByteArray &bytes)>;
+    // Receives decoded video bytes; returns false to stop (a write error).
+    using Sink = std::function<bool(QByteArrayView bytes)>;
 
     explicit Base64ReplyParser(Sink sink = {});
 

@@ -416,7 +416,7 @@ bool DownloadJob::handleHead()
         m_mode = BodyMode::Base64;
         m_truncatePending = m_file.size() > 0;
         m_expectedTotal = -1;
-        m_parser = std::make_unique<Base64ReplyParser>([this](const QByteArray &bytes) { return writeData(bytes); });
+        m_parser = std::make_unique<Base64ReplyParser>([this](QByteArrayView bytes) { return writeData(bytes); });
         return true;
     }
 
@@ -633,7 +633,7 @@ void DownloadJob::onHashCaughtUp()
         onReadyRead();
 }
 
-bool DownloadJob::writeData(const QByteArray &data)
+bool DownloadJob::writeData(QByteArrayView data)
 {
     if (m_truncatePending) {
         m_truncatePending = false;
@@ -756,7 +756,7 @@ void DownloadJob::decodeInline()
         if (waitForHashing())
             return;
         const qsizetype pos = std::exchange(m_inlinePos, qMin(m_inlinePos + InlineSliceChars, encoded.size()));
-        out = QByteArray(); // the last slice may still be queued for hashing: decode into a fresh one
+        out.clear();
         if (!m_inlineDecoder.decode(encoded.sliced(pos, m_inlinePos - pos), out)) {
             fail(DownloadResult::Status::InvalidContent,
                  tr("The video data in the provider's reply is not valid: %1").arg(m_inlineDecoder.errorString()));
@@ -765,7 +765,7 @@ void DownloadJob::decodeInline()
         if (!writeData(out))
             return;
     }
-    out = QByteArray();
+    out.clear();
     if (!m_inlineDecoder.finish(out)) {
         fail(DownloadResult::Status::InvalidContent,
              tr("The video data in the provider's reply is not valid: %1").arg(m_inlineDecoder.errorString()));

@@ -73,7 +73,7 @@ private:
     bool consume(const QByteArray &chunk);
     bool consumeVideo(const QByteArray &chunk);
     bool decideSniff(bool atEnd);
-    bool writeData(const QByteArray &data);
+    bool writeData(QByteArrayView data);
     bool waitForHashing();
     void onHashCaughtUp();
     void onDigestReady(const QByteArray &sha256Hex, qint64 bytes, const QString &errorString);

@@ -64,7 +64,7 @@ bool PartialFile::open(const QString &path, bool keepExisting)
     return true;
 }
 
-bool PartialFile::write(const QByteArray &data)
+bool PartialFile::write(QByteArrayView data)
 {
     if (!m_file.isOpen()) {
         m_error = Error::WriteError;
@@ -105,7 +105,7 @@ bool PartialFile::write(const QByteArray &data)
         const QByteArrayView done(p, written);
         if (m_head.size() < HeadBytes)
             m_head += done.first(qMin<qint64>(written, HeadBytes - m_head.size()));
-        m_hash.addData(written == data.size() ? data : done.toByteArray());
+        m_hash.addData(done);
         m_size += written;
         p += written;
         left -= written;

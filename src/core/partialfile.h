@@ -30,8 +30,7 @@ public:
     // Opens path for writing, creating it. keepExisting: continue after the current content
     // (its hashing is queued first); otherwise start empty.
     bool open(const QString &path, bool keepExisting);
-    // The data is handed to the hasher by reference, not copied.
-    bool write(const QByteArray &data);
+    bool write(QByteArrayView data);
     // Back to zero bytes: the server sent the whole file again.
     bool truncate();
     // Flushes to stable storage and closes: after this the bytes survive a crash.
