@@ -474,7 +474,11 @@ void DownloadJob::onReadyRead()
     while (m_reply == reply && !m_done && reply->bytesAvailable() > 0) {
         if (waitForHashing())
             return;
-        const QByteArray chunk = reply->read(ReadBufferBytes);
+        const qint64 available = reply->bytesAvailable();
+        if (available < WriteBatchBytes && m_batchClock.isValid() && m_batchClock.elapsed() < ProgressIntervalMs)
+            break; // more is on its way; onFinished() takes what is left at the end
+        m_batchClock.start();
+        const QByteArrayView chunk = readChunk(reply);
         if (chunk.isEmpty() || !consume(chunk))
             return;
     }
@@ -491,7 +495,7 @@ void DownloadJob::onFinished()
     if (!m_headHandled && !handleHead())
         return;
     while (reply->bytesAvailable() > 0) {
-        const QByteArray chunk = reply->read(ReadBufferBytes);
+        const QByteArrayView chunk = readChunk(reply);
         if (chunk.isEmpty() || !consume(chunk) || m_reply != reply || m_done)
             return;
     }
@@ -529,7 +533,7 @@ void DownloadJob::onSecondHead()
     qCDebug(lcDownload) << "the network layer restarted the response; resuming ourselves";
     // Everything buffered so far arrived before the new headers: it belongs to the first response.
     while (reply && m_reply == reply && !m_done && reply->bytesAvailable() > 0) {
-        const QByteArray chunk = reply->read(ReadBufferBytes);
+        const QByteArrayView chunk = readChunk(reply);
         if (chunk.isEmpty() || !consume(chunk))
             return;
     }
@@ -548,17 +552,26 @@ void DownloadJob::onInactivity()
         m_reply->abort(); // finished() follows synchronously and schedules the resume
 }
 
-bool DownloadJob::consume(const QByteArray &chunk)
+// The view is valid until the next read.
+QByteArrayView DownloadJob::readChunk(QNetworkReply *reply)
+{
+    if (m_readBuffer.isEmpty())
+        m_readBuffer = QByteArray(ReadBufferBytes, Qt::Uninitialized);
+    const qint64 got = reply->read(m_readBuffer.data(), m_readBuffer.size());
+    return got > 0 ? QByteArrayView(m_readBuffer.constData(), got) : QByteArrayView();
+}
+
+bool DownloadJob::consume(QByteArrayView chunk)
 {
     switch (m_mode) {
     case BodyMode::ErrorBody:
         if (m_errorBody.size() < MaxErrorBody)
-            m_errorBody += chunk.left(MaxErrorBody - m_errorBody.size());
+            m_errorBody += chunk.first(qMin(chunk.size(), MaxErrorBody - m_errorBody.size()));
         return true;
     case BodyMode::Base64:
         // The start of the reply explains a parse failure ("<html>…" from a proxy).
         if (m_errorBody.size() < VideoSniffer::PreferredHeadBytes)
-            m_errorBody += chunk.left(VideoSniffer::PreferredHeadBytes - m_errorBody.size());
+            m_errorBody += chunk.first(qMin<qsizetype>(chunk.size(), VideoSniffer::PreferredHeadBytes - m_errorBody.size()));
         if (!m_parser->feed(chunk)) {
             if (m_parser->sinkFailed()) {
                 failWrite();
@@ -578,7 +591,7 @@ bool DownloadJob::consume(const QByteArray &chunk)
     return false;
 }
 
-bool DownloadJob::consumeVideo(const QByteArray &chunk)
+bool DownloadJob::consumeVideo(QByteArrayView chunk)
 {
     if (m_sniffed)
         return writeData(chunk);

@@ -35,6 +35,9 @@ public:
     // Written bytes the hashing thread may fall behind by before reading pauses: bounds memory
     // whatever the file size, if that thread is starved of CPU.
     static constexpr qint64 HashBacklogBytes = 8 << 20;
+    // Bytes left in the reply's buffer until this many have arrived (or a progress interval has
+    // passed): fewer, larger writes.
+    static constexpr qint64 WriteBatchBytes = 512 * 1024;
 
     DownloadJob(QNetworkAccessManager *manager, const DownloadRequest &request, QObject *parent = nullptr);
     ~DownloadJob() override;
@@ -70,8 +73,9 @@ private:
     void onFinished();
     void onSecondHead();
     void onInactivity();
-    bool consume(const QByteArray &chunk);
-    bool consumeVideo(const QByteArray &chunk);
+    QByteArrayView readChunk(QNetworkReply *reply);
+    bool consume(QByteArrayView chunk);
+    bool consumeVideo(QByteArrayView chunk);
     bool decideSniff(bool atEnd);
     bool writeData(QByteArrayView data);
     bool waitForHashing();
@@ -132,5 +136,7 @@ private:
     qint64 m_adoptBytes = 0;
     QString m_adoptFallbackPath;       // the partial to download into if it cannot be read
     QElapsedTimer m_progressClock;
+    QElapsedTimer m_batchClock;        // since the last read from the reply
+    QByteArray m_readBuffer;           // reused for every read: no allocation per chunk
     qint64 m_lastProgressBytes = -1;
 };
