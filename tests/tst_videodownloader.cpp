@@ -4,6 +4,7 @@
 // pure pieces it is built from (base64 stream decoding, the JSON scanner, the content sniff).
 
 #include "apicredentials.h"
+#include "backgroundsha256.h"
 #include "base64replyparser.h"
 #include "base64streamdecoder.h"
 #include "downloadjob.h"
@@ -18,12 +19,16 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRandomGenerator>
+#include <QSemaphore>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
 #include <memory>
@@ -71,6 +76,65 @@ QByteArray targetOf(const QByteArray &url)
     return url.mid(slash);
 }
 
+// Watches BackgroundSha256 through its test hook while it exists: which threads hashed and how
+// many bytes; gateFirstBlock() holds the worker inside its next block until openGate().
+class HashObserver
+{
+public:
+    HashObserver()
+    {
+        s_threads.clear();
+        s_bytes = 0;
+        s_entered.tryAcquire(s_entered.available());
+        s_gate.tryAcquire(s_gate.available());
+        BackgroundSha256::setObserverForTesting(&HashObserver::record);
+    }
+    ~HashObserver()
+    {
+        BackgroundSha256::setObserverForTesting(nullptr);
+        s_gated.storeRelease(0);
+        s_gate.release(1'000); // never leave a worker stuck behind a failed test
+    }
+    HashObserver(const HashObserver &) = delete;
+    HashObserver &operator=(const HashObserver &) = delete;
+
+    void gateFirstBlock() { s_gated.storeRelease(1); }
+    bool gated() const { return s_entered.available() > 0; }
+    void openGate() { s_gate.release(); }
+
+    QSet<QThread *> threads() const
+    {
+        QMutexLocker lock(&s_mutex);
+        return s_threads;
+    }
+    qint64 bytes() const
+    {
+        QMutexLocker lock(&s_mutex);
+        return s_bytes;
+    }
+
+private:
+    static void record(qint64 bytes)
+    {
+        {
+            QMutexLocker lock(&s_mutex);
+            s_threads.insert(QThread::currentThread());
+            s_bytes += bytes;
+        }
+        if (s_gated.testAndSetOrdered(1, 0)) {
+            s_entered.release();
+            s_gate.acquire();
+        }
+    }
+
+    static inline QMutex s_mutex;
+    static inline QSet<QThread *> s_threads;
+    static inline qint64 s_bytes = 0;
+    static inline QAtomicInt s_gated;
+    static inline QSemaphore s_entered{0};
+    static inline QSemaphore s_gate{0};
+};
+
 } // namespace
 
 class TestVideoDownloader : public QObject
@@ -92,6 +156,7 @@ private slots:
     void replyParserReportsFailure();
     void sniffer_data();
     void sniffer();
+    void backgroundHashBacklogAndReset();
 
     // Over loopback
     void plainDownload();
@@ -101,6 +166,9 @@ private slots:
     void truncatedTransferResumesWithIfRange();
     void serverIgnoringRangeRestarts();
     void resumeFromPartialAfterRestart();
+    void hashingRunsOffTheCallingThread();
+    void renamedBeforeCrashIsAdopted();
+    void stuckHashingPausesReading();
     void staleEtagReplacesPartial();
     void htmlInsteadOfVideo();
     void htmlDoesNotReplaceGoodPartial();
@@ -430,6 +498,57 @@ void TestVideoDownloader::sniffer()
     QCOMPARE(VideoSniffer::extensionFor(found), extension);
 }
 
+void TestVideoDownloader::backgroundHashBacklogAndReset()
+{
+    HashObserver observer;
+    observer.gateFirstBlock();
+    BackgroundSha256 hash;
+    QSignalSpy drained(&hash, &BackgroundSha256::backlogDrained);
+    QSignalSpy digests(&hash, &BackgroundSha256::digestReady);
+    QByteArray first(300'000, Qt::Uninitialized);
+    QByteArray second(500'000, Qt::Uninitialized);
+    QRandomGenerator rng(7);
+    for (QByteArray *bytes : {&first, &second})
+        for (char &c : *bytes)
+            c = char(rng.bounded(256));
+
+    // The worker sits inside the first block: both are still owed, and the caller is free.
+    hash.addData(first);
+    hash.addData(second);
+    QTRY_VERIFY_WITH_TIMEOUT(observer.gated(), 10'000);
+    QCOMPARE(hash.backlogBytes(), first.size() + second.size());
+    hash.notifyWhenBacklogAtMost(0);
+    QCoreApplication::processEvents();
+    QVERIFY(drained.isEmpty());
+    observer.openGate();
+    QTRY_COMPARE_WITH_TIMEOUT(drained.size(), 1, 10'000);
+    QCOMPARE(hash.backlogBytes(), 0);
+
+    hash.requestDigest();
+    QTRY_COMPARE_WITH_TIMEOUT(digests.size(), 1, 10'000);
+    QCOMPARE(digests.at(0).at(0).toByteArray(), sha256Hex(first + second));
+    QCOMPARE(digests.at(0).at(1).toLongLong(), first.size() + second.size());
+
+    // reset() forgets everything before it; a file's prefix is read on the worker.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"prefix.bin"_s);
+    QVERIFY(writeFile(path, second + "not hashed"));
+    hash.reset();
+    hash.addFile(path, second.size());
+    hash.addData(first);
+    hash.requestDigest();
+    hash.addFile(path, second.size() + 1'000); // past the end: a failed read
+    hash.requestDigest();
+    QTRY_COMPARE_WITH_TIMEOUT(digests.size(), 3, 10'000);
+    QCOMPARE(digests.at(1).at(0).toByteArray(), sha256Hex(second + first));
+    QCOMPARE(digests.at(1).at(1).toLongLong(), second.size() + first.size());
+    QVERIFY(digests.at(2).at(0).toByteArray().isEmpty());
+    QVERIFY(!digests.at(2).at(2).toString().isEmpty());
+
+    QVERIFY(!observer.threads().isEmpty());
+    QVERIFY(!observer.threads().contains(QThread::currentThread()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Over loopback
 
@@ -629,6 +748,92 @@ void TestVideoDownloader::resumeFromPartialAfterRestart()
     QCOMPARE(cdn.size(), 1);
     QCOMPARE(cdn.first().headers.value("range"), "bytes=" + QByteArray::number(have) + '-');
     QCOMPARE(filesInDir(), QStringList{u"crash1.mp4"_s});
+}
+
+void TestVideoDownloader::hashingRunsOffTheCallingThread()
+{
+    FakeTaskSpec spec;
+    spec.id = u"offthread1"_s;
+    spec.shape = FakeTaskSpec::Shape::Mixroute;
+    spec.videoBytes = 3 * 1024 * 1024;
+    const QByteArray video = addTask(spec);
+    const QByteArray url = mixrouteUrl(spec.id);
+    const qint64 have = 1024 * 1024 + 123;
+    const QString partial = m_dir->filePath(u"offthread1.mp4.part"_s);
+    QVERIFY(writeFile(partial, video.left(have)));
+
+    HashObserver observer;
+    DownloadRequest request = requestFor(spec.id, url);
+    request.partialPath = partial;
+    const DownloadResult result = download(request);
+    QVERIFY2(result.status == Status::Saved, qPrintable(describe(result)));
+    QCOMPARE(readAll(result.filePath), video);
+    QCOMPARE(result.sha256Hex, sha256Hex(video));
+    // Every byte of the file, the part already on disk and the part that arrived, was hashed
+    // once, and none of it on the thread that runs the download.
+    QCOMPARE(observer.bytes(), video.size());
+    QVERIFY(!observer.threads().isEmpty());
+    QVERIFY(!observer.threads().contains(QThread::currentThread()));
+}
+
+// A crash between the rename and the store's record: the finished file is taken as it is.
+void TestVideoDownloader::renamedBeforeCrashIsAdopted()
+{
+    FakeTaskSpec spec;
+    spec.id = u"adopt1"_s;
+    spec.shape = FakeTaskSpec::Shape::Mixroute;
+    const QByteArray video = addTask(spec);
+    const QByteArray url = mixrouteUrl(spec.id);
+    QVERIFY(writeFile(m_dir->filePath(u"adopt1.mp4"_s), video));
+
+    HashObserver observer;
+    m_server->clearRequests();
+    DownloadRequest request = requestFor(spec.id, url);
+    request.partialPath = m_dir->filePath(u"adopt1.mp4.part"_s);
+    request.partialTotalBytes = video.size();
+    const DownloadResult result = download(request);
+    QVERIFY2(result.status == Status::Saved, qPrintable(describe(result)));
+    QCOMPARE(QFileInfo(result.filePath).fileName(), u"adopt1.mp4"_s);
+    QCOMPARE(result.bytes, video.size());
+    QCOMPARE(result.sha256Hex, sha256Hex(video));
+    QVERIFY(requestsTo(u"cdn"_s).isEmpty());
+    QCOMPARE(filesInDir(), QStringList{u"adopt1.mp4"_s});
+    QCOMPARE(observer.bytes(), video.size());
+    QVERIFY(!observer.threads().contains(QThread::currentThread()));
+}
+
+// Writing runs ahead of the hashing, but only so far: with the hashing thread held up, the
+// partial stops growing at the backlog limit, and the download completes once it moves again.
+void TestVideoDownloader::stuckHashingPausesReading()
+{
+    FakeTaskSpec spec;
+    spec.id = u"stuck1"_s;
+    spec.shape = FakeTaskSpec::Shape::Mixroute;
+    spec.videoBytes = 40 * 1024 * 1024;
+    spec.queuedPolls = 0;
+    spec.processingPolls = 0;
+    m_server->addTask(spec);
+    const QByteArray url = mixrouteUrl(spec.id);
+
+    HashObserver observer;
+    observer.gateFirstBlock();
+    QSignalSpy finished(m_downloader.get(), &VideoDownloader::finished);
+    m_downloader->start(requestFor(spec.id, url));
+    QTRY_VERIFY_WITH_TIMEOUT(observer.gated(), 10'000);
+    const QString partial = m_dir->filePath(u"stuck1.mp4.part"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(partial).size() >= DownloadJob::HashBacklogBytes, 20'000);
+    // At most one read (of the reply's buffer) and one hashing block past the limit.
+    const qint64 bound = DownloadJob::HashBacklogBytes + DownloadJob::ReadBufferBytes + BackgroundSha256::BlockBytes;
+    QVERIFY2(QFileInfo(partial).size() <= bound, qPrintable(QString::number(QFileInfo(partial).size())));
+    QVERIFY(finished.isEmpty());
+
+    observer.openGate();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30'000);
+    const auto result = finished.first().at(1).value<DownloadResult>();
+    QVERIFY2(result.status == Status::Saved, qPrintable(describe(result)));
+    QCOMPARE(result.bytes, spec.videoBytes);
+    QCOMPARE(result.sha256Hex, sha256Hex(m_server->videoBytes(spec.id)));
+    QCOMPARE(observer.bytes(), spec.videoBytes);
 }
 
 void TestVideoDownloader::staleEtagReplacesPartial()

@@ -5,7 +5,6 @@
 #include "logging.h"
 #include "provideradapter.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
@@ -106,6 +105,8 @@ DownloadJob::DownloadJob(QNetworkAccessManager *manager, const DownloadRequest &
     connect(m_inactivityTimer, &QTimer::timeout, this, &DownloadJob::onInactivity);
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, [this] { sendRequest(m_startUrl); });
+    connect(&m_file.hash(), &BackgroundSha256::backlogDrained, this, &DownloadJob::onHashCaughtUp);
+    connect(&m_file.hash(), &BackgroundSha256::digestReady, this, &DownloadJob::onDigestReady);
 }
 
 DownloadJob::~DownloadJob()
@@ -146,7 +147,12 @@ void DownloadJob::begin()
     }
     if (!preparePartial())
         return;
+    proceed();
+}
 
+void DownloadJob::proceed()
+{
+    const VideoSource::Kind kind = m_request.source.kind;
     emit started(m_file.path());
     emit resumeInfoChanged(m_file.path(), m_etag);
     m_progressClock.start();
@@ -181,9 +187,11 @@ bool DownloadJob::preparePartial()
         const bool inside = QFileInfo(info.absolutePath()).canonicalFilePath() == canonicalDir;
         if (inside && info.fileName().endsWith(".part"_L1) && !info.isSymLink()
             && (info.isFile() || !info.exists())) {
-            if (!info.exists() && !m_request.partialIsNew && adoptRenamedFile(canonicalDir, info.fileName()))
-                return false;
             path = canonicalDir + u'/' + info.fileName();
+            if (!info.exists() && !m_request.partialIsNew && adoptRenamedFile(canonicalDir, info.fileName())) {
+                m_adoptFallbackPath = path;
+                return false; // onAdoptedDigestReady() goes on
+            }
             resume = info.exists() && m_request.source.kind == VideoSource::Kind::Url;
         } else {
             qCWarning(lcDownload) << "not reusing a partial file that is not a plain .part file in the download folder";
@@ -196,6 +204,11 @@ bool DownloadJob::preparePartial()
             return false;
         }
     }
+    return openPartial(path, resume);
+}
+
+bool DownloadJob::openPartial(const QString &path, bool resume)
+{
     if (!m_file.open(path, resume)) {
         failWrite();
         return false;
@@ -282,21 +295,37 @@ bool DownloadJob::adoptRenamedFile(const QString &canonicalDir, const QString &p
             continue;
         if (!sizeKnown && !((ext == "mp4"_L1 || ext == "mov"_L1) && isCompleteIsoMediaFile(file)))
             continue;
-        file.seek(0);
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        if (!hash.addData(&file))
-            continue;
         qCDebug(lcDownload) << "adopting" << candidate.fileName() << ": renamed before the last run ended";
-        DownloadResult result;
-        result.status = DownloadResult::Status::Saved;
-        result.filePath = candidate.filePath();
-        result.etag = m_request.etag;
-        result.bytes = candidate.size();
-        result.sha256Hex = hash.result().toHex();
-        finish(result);
+        // Hashed on the worker: a large video would hold up the caller's thread.
+        m_adoptPath = candidate.filePath();
+        m_adoptBytes = candidate.size();
+        m_adoptHash = std::make_unique<BackgroundSha256>();
+        connect(m_adoptHash.get(), &BackgroundSha256::digestReady, this, &DownloadJob::onAdoptedDigestReady);
+        m_adoptHash->addFile(m_adoptPath, m_adoptBytes);
+        m_adoptHash->requestDigest();
         return true;
     }
     return false;
+}
+
+void DownloadJob::onAdoptedDigestReady(const QByteArray &sha256Hex, qint64 bytes, const QString &errorString)
+{
+    if (m_done)
+        return;
+    if (sha256Hex.isEmpty() || bytes != m_adoptBytes) {
+        // Unreadable after all: download it again, as if it had not been there.
+        qCWarning(lcDownload) << "could not read" << QFileInfo(m_adoptPath).fileName() << "to adopt it:" << errorString;
+        if (openPartial(m_adoptFallbackPath, false))
+            proceed();
+        return;
+    }
+    DownloadResult result;
+    result.status = DownloadResult::Status::Saved;
+    result.filePath = m_adoptPath;
+    result.etag = m_request.etag;
+    result.bytes = m_adoptBytes;
+    result.sha256Hex = sha256Hex;
+    finish(result);
 }
 
 void DownloadJob::sendRequest(const QUrl &url)
@@ -448,12 +477,18 @@ bool DownloadJob::handleHead()
 
 void DownloadJob::onReadyRead()
 {
-    if (!m_reply || (!m_headHandled && !handleHead()))
+    if (!m_reply || (!m_headHandled && !handleHead()) || waitForHashing())
         return;
     m_inactivityTimer->start();
     QNetworkReply *reply = m_reply;
     while (m_reply == reply && !m_done && reply->bytesAvailable() > 0) {
-        const QByteArray chunk = reply->read(ReadBufferBytes);
+        if (waitForHashing())
+            return;
+        const qint64 available = reply->bytesAvailable();
+        if (available < WriteBatchBytes && m_batchClock.isValid() && m_batchClock.elapsed() < ProgressIntervalMs)
+            break; // more is on its way; onFinished() takes what is left at the end
+        m_batchClock.start();
+        const QByteArrayView chunk = readChunk(reply);
         if (chunk.isEmpty() || !consume(chunk))
             return;
     }
@@ -470,7 +505,7 @@ void DownloadJob::onFinished()
     if (!m_headHandled && !handleHead())
         return;
     while (reply->bytesAvailable() > 0) {
-        const QByteArray chunk = reply->read(ReadBufferBytes);
+        const QByteArrayView chunk = readChunk(reply);
         if (chunk.isEmpty() || !consume(chunk) || m_reply != reply || m_done)
             return;
     }
@@ -508,7 +543,7 @@ void DownloadJob::onSecondHead()
     qCDebug(lcDownload) << "the network layer restarted the response; resuming ourselves";
     // Everything buffered so far arrived before the new headers: it belongs to the first response.
     while (reply && m_reply == reply && !m_done && reply->bytesAvailable() > 0) {
-        const QByteArray chunk = reply->read(ReadBufferBytes);
+        const QByteArrayView chunk = readChunk(reply);
         if (chunk.isEmpty() || !consume(chunk))
             return;
     }
@@ -527,17 +562,26 @@ void DownloadJob::onInactivity()
         m_reply->abort(); // finished() follows synchronously and schedules the resume
 }
 
-bool DownloadJob::consume(const QByteArray &chunk)
+// The view is valid until the next read.
+QByteArrayView DownloadJob::readChunk(QNetworkReply *reply)
+{
+    if (m_readBuffer.isEmpty())
+        m_readBuffer = QByteArray(ReadBufferBytes, Qt::Uninitialized);
+    const qint64 got = reply->read(m_readBuffer.data(), m_readBuffer.size());
+    return got > 0 ? QByteArrayView(m_readBuffer.constData(), got) : QByteArrayView();
+}
+
+bool DownloadJob::consume(QByteArrayView chunk)
 {
     switch (m_mode) {
     case BodyMode::ErrorBody:
         if (m_errorBody.size() < MaxErrorBody)
-            m_errorBody += chunk.left(MaxErrorBody - m_errorBody.size());
+            m_errorBody += chunk.first(qMin(chunk.size(), MaxErrorBody - m_errorBody.size()));
         return true;
     case BodyMode::Base64:
         // The start of the reply explains a parse failure ("<html>…" from a proxy).
         if (m_errorBody.size() < VideoSniffer::PreferredHeadBytes)
-            m_errorBody += chunk.left(VideoSniffer::PreferredHeadBytes - m_errorBody.size());
+            m_errorBody += chunk.first(qMin<qsizetype>(chunk.size(), VideoSniffer::PreferredHeadBytes - m_errorBody.size()));
         if (!m_parser->feed(chunk)) {
             if (m_parser->sinkFailed()) {
                 failWrite();
@@ -557,7 +601,7 @@ bool DownloadJob::consume(const QByteArray &chunk)
     return false;
 }
 
-bool DownloadJob::consumeVideo(const QByteArray &chunk)
+bool DownloadJob::consumeVideo(QByteArrayView chunk)
 {
     if (m_sniffed)
         return writeData(chunk);
@@ -585,6 +629,31 @@ bool DownloadJob::decideSniff(bool atEnd)
     m_sniffed = true;
     const QByteArray head = std::exchange(m_pending, QByteArray());
     return writeData(head);
+}
+
+// True when the hashing thread is too far behind the written bytes: reading pauses (Qt then
+// stops reading the socket once the reply's buffer is full) until onHashCaughtUp().
+bool DownloadJob::waitForHashing()
+{
+    if (m_file.hash().backlogBytes() <= HashBacklogBytes)
+        return false;
+    m_inactivityTimer->stop(); // the stall is ours, not the server's
+    if (!m_awaitingHash) {
+        m_awaitingHash = true;
+        m_file.hash().notifyWhenBacklogAtMost(HashBacklogBytes / 2);
+    }
+    return true;
+}
+
+void DownloadJob::onHashCaughtUp()
+{
+    if (!m_awaitingHash || m_done)
+        return;
+    m_awaitingHash = false;
+    if (m_request.source.kind == VideoSource::Kind::InlineBase64)
+        decodeInline();
+    else
+        onReadyRead();
 }
 
 bool DownloadJob::writeData(QByteArrayView data)
@@ -695,6 +764,7 @@ void DownloadJob::finishErrorBody()
                           : tr("The server answered HTTP %1: %2").arg(status).arg(detail));
 }
 
+// Runs again from onHashCaughtUp() where it paused for the hashing.
 void DownloadJob::decodeInline()
 {
     QByteArrayView encoded(m_request.source.inlineBase64);
@@ -703,23 +773,25 @@ void DownloadJob::decodeInline()
         const qsizetype comma = encoded.indexOf(',');
         encoded = comma < 0 ? QByteArrayView() : encoded.sliced(comma + 1);
     }
-    Base64StreamDecoder decoder;
     QByteArray out;
     // Slices keep the extra memory to one slice's worth, whatever the video size.
-    for (qsizetype pos = 0; pos < encoded.size(); pos += InlineSliceChars) {
+    while (m_inlinePos < encoded.size()) {
+        if (waitForHashing())
+            return;
+        const qsizetype pos = std::exchange(m_inlinePos, qMin(m_inlinePos + InlineSliceChars, encoded.size()));
         out.clear();
-        if (!decoder.decode(encoded.sliced(pos, qMin(InlineSliceChars, encoded.size() - pos)), out)) {
+        if (!m_inlineDecoder.decode(encoded.sliced(pos, m_inlinePos - pos), out)) {
             fail(DownloadResult::Status::InvalidContent,
-                 tr("The video data in the provider's reply is not valid: %1").arg(decoder.errorString()));
+                 tr("The video data in the provider's reply is not valid: %1").arg(m_inlineDecoder.errorString()));
             return;
         }
         if (!writeData(out))
             return;
     }
     out.clear();
-    if (!decoder.finish(out)) {
+    if (!m_inlineDecoder.finish(out)) {
         fail(DownloadResult::Status::InvalidContent,
-             tr("The video data in the provider's reply is not valid: %1").arg(decoder.errorString()));
+             tr("The video data in the provider's reply is not valid: %1").arg(m_inlineDecoder.errorString()));
         return;
     }
     if (!writeData(out))
@@ -736,13 +808,30 @@ void DownloadJob::completeFile()
         fail(DownloadResult::Status::InvalidContent, VideoSniffer::notAVideoMessage(kind, m_file.head()), true);
         return;
     }
-    const qint64 size = m_file.size();
-    const QByteArray sha256 = m_file.sha256Hex();
+    m_completeKind = kind;
+    m_completing = true;
+    m_file.hash().requestDigest();
+    // The fsync overlaps the end of the hashing; the rename waits for the digest.
     if (!m_file.commit()) {
+        m_completing = false;
         failWrite();
+    }
+}
+
+void DownloadJob::onDigestReady(const QByteArray &sha256Hex, qint64 bytes, const QString &errorString)
+{
+    if (!m_completing || m_done)
+        return;
+    m_completing = false;
+    const qint64 size = m_file.size();
+    if (sha256Hex.isEmpty() || bytes != size) {
+        // Only the part of a resumed file that was on disk before is read back.
+        fail(DownloadResult::Status::WriteError,
+             tr("Could not read the part of the video downloaded earlier in “%1”: %2")
+                 .arg(folderName(), errorString.isEmpty() ? tr("it changed while it was being checked") : errorString));
         return;
     }
-
+    const VideoSniffer::Kind kind = m_completeKind;
     const QString partialPath = m_file.path();
     QString partialName = QFileInfo(partialPath).fileName();
     partialName.chop(5); // ".part"
@@ -761,7 +850,7 @@ void DownloadJob::completeFile()
             result.filePath = finalPath;
             result.etag = m_etag;
             result.bytes = size;
-            result.sha256Hex = sha256;
+            result.sha256Hex = sha256Hex;
             finish(result);
             return;
         }

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "backgroundsha256.h"
 #include "base64replyparser.h"
+#include "base64streamdecoder.h"
 #include "downloadrequest.h"
 #include "partialfile.h"
 #include "videosniffer.h"
@@ -20,7 +22,9 @@ class QTimer;
 // One video on its way to disk: the request/redirect/resume state machine behind
 // VideoDownloader. Streams into a PartialFile, follows redirects by hand (the key stays on its
 // origin), resumes dropped transfers with Range/If-Range, and renames into place only a whole,
-// sniffed-as-video file. Emits finished() exactly once, never from inside start().
+// sniffed-as-video file. The file's SHA-256 is computed on a worker thread as the bytes are
+// written (reading pauses if it falls far behind); the rename waits for that digest. Emits
+// finished() exactly once, never from inside start().
 class DownloadJob : public QObject
 {
     Q_OBJECT
@@ -29,6 +33,12 @@ public:
     static constexpr qint64 ReadBufferBytes = 1 << 20;
     static constexpr int MaxRedirects = 20;
     static constexpr int ProgressIntervalMs = 250;
+    // Written bytes the hashing thread may fall behind by before reading pauses: bounds memory
+    // whatever the file size, if that thread is starved of CPU.
+    static constexpr qint64 HashBacklogBytes = 8 << 20;
+    // Bytes left in the reply's buffer until this many have arrived (or a progress interval has
+    // passed): fewer, larger writes.
+    static constexpr qint64 WriteBatchBytes = 512 * 1024;
 
     DownloadJob(QNetworkAccessManager *manager, const DownloadRequest &request, QObject *parent = nullptr);
     ~DownloadJob() override;
@@ -62,6 +72,8 @@ private:
     void begin();
     bool preparePartial();
     bool adoptRenamedFile(const QString &canonicalDir, const QString &partialName);
+    bool openPartial(const QString &path, bool resume);
+    void proceed();
     void sendRequest(const QUrl &url);
     void dropReply();
     bool handleHead();
@@ -69,10 +81,15 @@ private:
     void onFinished();
     void onSecondHead();
     void onInactivity();
-    bool consume(const QByteArray &chunk);
-    bool consumeVideo(const QByteArray &chunk);
+    QByteArrayView readChunk(QNetworkReply *reply);
+    bool consume(QByteArrayView chunk);
+    bool consumeVideo(QByteArrayView chunk);
     bool decideSniff(bool atEnd);
     bool writeData(QByteArrayView data);
+    bool waitForHashing();
+    void onHashCaughtUp();
+    void onDigestReady(const QByteArray &sha256Hex, qint64 bytes, const QString &errorString);
+    void onAdoptedDigestReady(const QByteArray &sha256Hex, qint64 bytes, const QString &errorString);
     void finishVideo();
     void finishBase64();
     void finishErrorBody();
@@ -116,6 +133,18 @@ private:
     QByteArray m_pending;      // first body bytes held back until they are known to be a video
     QByteArray m_errorBody;
     std::unique_ptr<Base64ReplyParser> m_parser;
+    Base64StreamDecoder m_inlineDecoder;
+    qsizetype m_inlinePos = 0;         // inline base64 characters decoded so far
+    bool m_awaitingHash = false;       // reading paused until the hashing catches up
+    bool m_completing = false;         // committed; the rename waits for the digest
+    VideoSniffer::Kind m_completeKind = VideoSniffer::Kind::NeedMoreData;
+    // A file renamed before a crash, being hashed to be adopted (adoptRenamedFile()).
+    std::unique_ptr<BackgroundSha256> m_adoptHash;
+    QString m_adoptPath;
+    qint64 m_adoptBytes = 0;
+    QString m_adoptFallbackPath;       // the partial to download into if it cannot be read
     QElapsedTimer m_progressClock;
+    QElapsedTimer m_batchClock;        // since the last read from the reply
+    QByteArray m_readBuffer;           // reused for every read: no allocation per chunk
     qint64 m_lastProgressBytes = -1;
 };

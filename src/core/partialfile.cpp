@@ -48,22 +48,18 @@ bool PartialFile::open(const QString &path, bool keepExisting)
         return fail(errno);
 
     if (keepExisting) {
-        QByteArray buffer;
-        while (!m_file.atEnd()) {
-            buffer = m_file.read(1 << 20);
-            if (buffer.isEmpty())
-                break;
-            if (m_head.size() < HeadBytes)
-                m_head += buffer.left(HeadBytes - m_head.size());
-            m_hash.addData(buffer);
-            m_size += buffer.size();
-        }
-        if (m_file.error() != QFileDevice::NoError || m_size != m_file.size()) {
+        // Only the head is read here; the hashing of the rest is queued for the worker, so a
+        // large partial does not hold up the caller's thread.
+        m_size = m_file.size();
+        m_head = m_file.read(qMin<qint64>(m_size, HeadBytes));
+        if (m_file.error() != QFileDevice::NoError || m_head.size() != qMin<qint64>(m_size, HeadBytes)
+            || !m_file.seek(m_size)) {
             m_error = Error::WriteError;
             m_errorString = m_file.errorString();
             m_file.close();
             return false;
         }
+        m_hash.addFile(path, m_size);
     }
     return true;
 }
@@ -152,9 +148,4 @@ void PartialFile::close()
 {
     if (m_file.isOpen())
         m_file.close();
-}
-
-QByteArray PartialFile::sha256Hex() const
-{
-    return m_hash.result().toHex();
 }

@@ -5,12 +5,13 @@
 #include <QFile>
 #include <QString>
 
-#include "sha256.h"
+#include "backgroundsha256.h"
 
-// The "<final>.part" file a download streams into. Hashes every byte as it is written (and
-// the existing content on resume, so the digest always covers the whole file), remembers the
-// first bytes for the content sniff, and tells a full disk or a file-size limit apart from
-// other write errors. Writes are unbuffered: a failed write is reported on the call that made it.
+// The "<final>.part" file a download streams into. Hashes every byte it writes (and the
+// existing content on resume, so the digest always covers the whole file) on a worker thread
+// (BackgroundSha256), remembers the first bytes for the content sniff, and tells a full disk or
+// a file-size limit apart from other write errors. Writes are unbuffered: a failed write is
+// reported on the call that made it.
 class PartialFile
 {
 public:
@@ -27,7 +28,7 @@ public:
     ~PartialFile();
 
     // Opens path for writing, creating it. keepExisting: continue after the current content
-    // (hashing it first); otherwise start empty.
+    // (its hashing is queued first); otherwise start empty.
     bool open(const QString &path, bool keepExisting);
     bool write(QByteArrayView data);
     // Back to zero bytes: the server sent the whole file again.
@@ -40,7 +41,8 @@ public:
     QString path() const { return m_file.fileName(); }
     qint64 size() const { return m_size; }
     QByteArray head() const { return m_head; }
-    QByteArray sha256Hex() const;
+    // The digest of the file's bytes: requestDigest(), then digestReady() with the size hashed.
+    BackgroundSha256 &hash() { return m_hash; }
 
     Error error() const { return m_error; }
     QString errorString() const { return m_errorString; } // the system's wording
@@ -49,7 +51,7 @@ private:
     bool fail(int savedErrno);
 
     QFile m_file;
-    Sha256 m_hash;
+    BackgroundSha256 m_hash;
     QByteArray m_head;
     qint64 m_size = 0;
     Error m_error = Error::None;
