@@ -264,7 +264,9 @@ void TestTaskEngine::partialFileIsRecordedBeforeItExists()
         QCOMPARE(cdnAtFailure, 0);
 
         QVERIFY(QSqlQuery(locker).exec(u"ROLLBACK"_s));
-        QVERIFY(saved.wait(30'000));
+        // A store that cannot write does not hold the video back: the download may already
+        // have ended while the lock was still held.
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 30'000);
         QCOMPARE(QFileInfo(engine->task(key)->filePath).fileName(), spec.id + u".mp4"_s);
         QCOMPARE(files(), QStringList{spec.id + u".mp4"_s});
     }
